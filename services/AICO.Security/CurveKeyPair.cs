@@ -1,0 +1,52 @@
+using NaCl;
+
+namespace AICO.Security;
+
+/// <summary>A Curve25519 key pair as CurveZMQ uses it. The public key is always computed from the secret one.</summary>
+public sealed class CurveKeyPair
+{
+    public const int KeyLength = 32;
+
+    private readonly byte[] _secretKey;
+    private readonly byte[] _publicKey;
+
+    private CurveKeyPair(byte[] secretKey)
+    {
+        _secretKey = secretKey;
+        _publicKey = Curve25519.ScalarMultiplicationBase(secretKey);
+    }
+
+    public ReadOnlySpan<byte> PublicKey => _publicKey;
+    public ReadOnlySpan<byte> SecretKey => _secretKey;
+    public string PublicKeyZ85 => Z85.Encode(_publicKey);
+    public string SecretKeyZ85 => Z85.Encode(_secretKey);
+
+    public static CurveKeyPair FromSecretKey(ReadOnlySpan<byte> secretKey)
+    {
+        if (secretKey.Length != KeyLength)
+        {
+            throw new ArgumentException($"A CURVE secret key is {KeyLength} bytes, got {secretKey.Length}.", nameof(secretKey));
+        }
+
+        return new CurveKeyPair(secretKey.ToArray());
+    }
+
+    public static CurveKeyPair FromSecretKeyZ85(string secretKeyZ85)
+    {
+        if (!Z85.TryDecode(secretKeyZ85, out var bytes) || bytes.Length != KeyLength)
+        {
+            throw new FormatException("A CURVE secret key must be 40 characters of Z85.");
+        }
+
+        return new CurveKeyPair(bytes);
+    }
+
+    public static CurveKeyPair Generate()
+    {
+        var secret = new byte[KeyLength];
+        System.Security.Cryptography.RandomNumberGenerator.Fill(secret);
+        return new CurveKeyPair(secret);
+    }
+
+    public override string ToString() => $"CurveKeyPair(public {PublicKeyZ85})";
+}

@@ -1,0 +1,50 @@
+using Aspire.Hosting;
+using AICO.Security;
+
+namespace AICO.IntegrationTests;
+
+/// <summary>
+/// One whole AICO app per test collection (an app costs ~1.2 GB and ~10 s), with its own throwaway data directory.
+/// </summary>
+public sealed class AicoAppFixture : IAsyncLifetime
+{
+    public static readonly string[] Resources = ["broker", "logconsumer", "modelservice", "gateway"];
+    private static readonly TimeSpan StartTimeout = TimeSpan.FromMinutes(3);
+
+    public string DataDirectory { get; } = Path.Combine(Path.GetTempPath(), "aico-it-" + Guid.NewGuid().ToString("N"));
+    public AicoPaths Paths => new(DataDirectory, Path.Combine(DataDirectory, "run"));
+    public DistributedApplication App { get; private set; } = null!;
+
+    public async Task InitializeAsync()
+    {
+        var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.AICO_AppHost>(
+            [$"{AicoPaths.DataDirVariable}={DataDirectory}"]);
+        App = await builder.BuildAsync();
+        using var cts = new CancellationTokenSource(StartTimeout);
+        await App.StartAsync(cts.Token);
+        foreach (var resource in Resources)
+        {
+            await App.ResourceNotifications.WaitForResourceHealthyAsync(resource, cts.Token);
+        }
+    }
+
+    public async Task DisposeAsync()
+    {
+        if (App is not null)
+        {
+            await App.StopAsync();
+            await App.DisposeAsync();
+        }
+
+        if (Directory.Exists(DataDirectory))
+        {
+            Directory.Delete(DataDirectory, recursive: true);
+        }
+    }
+}
+
+[CollectionDefinition(Name)]
+public sealed class AicoAppCollection : ICollectionFixture<AicoAppFixture>
+{
+    public const string Name = "AICO app";
+}
