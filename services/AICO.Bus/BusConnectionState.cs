@@ -1,0 +1,10 @@
+namespace AICO.Bus;
+
+public enum BusConnectionState
+{
+    Connecting,
+    Authenticated,
+    Denied,
+    Unreachable,
+    Disposed,
+}

@@ -1,0 +1,12 @@
+namespace AICO.Bus;
+
+/// <summary>A message as a handler sees it: the envelope's fields and the payload.</summary>
+public sealed record BusMessage(
+    string Topic,
+    string MessageType,
+    string SourceComponent,
+    string MessageId,
+    DateTimeOffset Timestamp,
+    ReadOnlyMemory<byte> Payload,
+    IReadOnlyDictionary<string, string> Attributes,
+    string? CorrelationId);
