@@ -1,0 +1,25 @@
+namespace AICO.Benchmarks;
+
+/// <summary>The benchmarks by name. Add one line per benchmark.</summary>
+internal static class BenchmarkCatalog
+{
+    private static readonly Dictionary<string, (string Description, Func<string[], Task<int>> Run)> Benchmarks = new(StringComparer.OrdinalIgnoreCase)
+    {
+    };
+
+    public static async Task<int> RunAsync(string[] args)
+    {
+        if (args.Length == 0 || !Benchmarks.TryGetValue(args[0], out var benchmark))
+        {
+            Console.Error.WriteLine("usage: AICO.Benchmarks <benchmark> [options]");
+            foreach (var (name, entry) in Benchmarks)
+            {
+                Console.Error.WriteLine($"  {name,-12} {entry.Description}");
+            }
+
+            return 2;
+        }
+
+        return await benchmark.Run(args[1..]);
+    }
+}
