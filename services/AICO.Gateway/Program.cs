@@ -1,12 +1,5 @@
-using AICO.Security;
+using AICO.Gateway;
 
-var builder = WebApplication.CreateBuilder(args);
-builder.AddServiceDefaults();
-
-var app = builder.Build();
-app.MapDefaultEndpoints();
-
-var keys = ComponentKeys.Resolve(Components.Gateway, name => app.Configuration[name], AicoPaths.FromEnvironment());
-app.Logger.LogInformation("AICO gateway starting with public key {PublicKey}", keys.KeyPair.PublicKeyZ85);
-
-app.Run();
+var builder = GatewayHost.CreateBuilder(args);
+var app = GatewayHost.Build(builder);
+await GatewayHost.RunAsync(app);

@@ -1,0 +1,77 @@
+using System.Net.ServerSentEvents;
+using System.Runtime.CompilerServices;
+using AICO.Gateway.ModelService;
+using AICO.Models.Contracts;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.Routing;
+
+namespace AICO.Gateway.Endpoints;
+
+/// <summary>POST /api/v1/chat and /api/v1/embeddings: validated here, answered by the model service.</summary>
+internal static class ModelEndpoints
+{
+    public const string EventStream = "text/event-stream";
+
+    public static RouteGroupBuilder MapModelEndpoints(this RouteGroupBuilder api)
+    {
+        api.MapPost("/chat", ChatAsync)
+            .WithName("Chat")
+            .WithSummary("Chat completion from the model service; stream=true answers server-sent events: 'token' events, then 'done'.")
+            .Produces<ChatReply>(StatusCodes.Status200OK, "application/json")
+            .Produces<ChatStreamEvent>(StatusCodes.Status200OK, EventStream)
+            .ProducesValidationProblem()
+            .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
+            .ProducesProblem(StatusCodes.Status502BadGateway)
+            .ProducesProblem(StatusCodes.Status503ServiceUnavailable)
+            .ProducesProblem(StatusCodes.Status504GatewayTimeout);
+
+        api.MapPost("/embeddings", EmbeddingsAsync)
+            .WithName("Embeddings")
+            .WithSummary("Sentence embeddings (all-MiniLM-L6-v2, 384 dimensions, unit length), one vector per input.")
+            .Produces<EmbeddingsReply>(StatusCodes.Status200OK, "application/json")
+            .ProducesValidationProblem()
+            .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
+            .ProducesProblem(StatusCodes.Status502BadGateway)
+            .ProducesProblem(StatusCodes.Status503ServiceUnavailable)
+            .ProducesProblem(StatusCodes.Status504GatewayTimeout);
+        return api;
+    }
+
+    private static async Task<IResult> ChatAsync([FromBody] ChatRequest request, IModelServiceClient models, CancellationToken cancellationToken)
+    {
+        var errors = RequestValidation.Check(request);
+        if (errors.Count > 0)
+        {
+            return TypedResults.ValidationProblem(errors.ToDictionary(e => e.Key, e => new[] { e.Value }), title: "Invalid request");
+        }
+
+        var reply = await models.ChatAsync(request, cancellationToken);
+        return request.Stream ? TypedResults.ServerSentEvents(Events(reply, cancellationToken)) : TypedResults.Ok(reply);
+    }
+
+    private static async Task<IResult> EmbeddingsAsync([FromBody] EmbeddingsRequest request, IModelServiceClient models, CancellationToken cancellationToken)
+    {
+        var errors = RequestValidation.Check(request);
+        if (errors.Count > 0)
+        {
+            return TypedResults.ValidationProblem(errors.ToDictionary(e => e.Key, e => new[] { e.Value }), title: "Invalid request");
+        }
+
+        return TypedResults.Ok(await models.EmbedAsync(request, cancellationToken));
+    }
+
+    private static async IAsyncEnumerable<SseItem<ChatStreamEvent>> Events(ChatReply reply, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        foreach (var token in reply.Tokens)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            yield return new SseItem<ChatStreamEvent>(new ChatStreamEvent(token), "token");
+        }
+
+        yield return new SseItem<ChatStreamEvent>(new ChatStreamEvent(null, reply.Model, reply.Content), "done");
+        await Task.CompletedTask;
+    }
+}
