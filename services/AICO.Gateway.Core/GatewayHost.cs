@@ -40,6 +40,8 @@ public static class GatewayHost
         }
 
         builder.AddServiceDefaults();
+        // MVC's ApiExplorer (used by the OpenAPI generator) reports at Information that this app has no controllers.
+        builder.Logging.AddFilter("Microsoft.AspNetCore.Mvc.Infrastructure", LogLevel.Warning);
         builder.Logging.AddConsole(o => o.FormatterName = AsciiConsoleFormatter.Name).AddConsoleFormatter<AsciiConsoleFormatter, ConsoleFormatterOptions>();
 
         var paths = AicoPaths.Resolve(name => builder.Configuration[name]);

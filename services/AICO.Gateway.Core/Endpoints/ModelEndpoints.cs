@@ -6,7 +6,9 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.OpenApi;
 using Microsoft.AspNetCore.Routing;
+using Microsoft.OpenApi;
 
 namespace AICO.Gateway.Endpoints;
 
@@ -21,7 +23,7 @@ internal static class ModelEndpoints
             .WithName("Chat")
             .WithSummary("Chat completion from the model service; stream=true answers server-sent events: 'token' events, then 'done'.")
             .Produces<ChatReply>(StatusCodes.Status200OK, "application/json")
-            .Produces<ChatStreamEvent>(StatusCodes.Status200OK, EventStream)
+            .AddOpenApiOperationTransformer(DescribeEventStreamAsync)
             .ProducesValidationProblem()
             .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
             .ProducesProblem(StatusCodes.Status502BadGateway)
@@ -61,6 +63,16 @@ internal static class ModelEndpoints
         }
 
         return TypedResults.Ok(await models.EmbedAsync(request, cancellationToken));
+    }
+
+    /// <summary>One status can carry only one Produces type, so the event stream's content is added here.</summary>
+    private static async Task DescribeEventStreamAsync(OpenApiOperation operation, OpenApiOperationTransformerContext context, CancellationToken cancellationToken)
+    {
+        if (operation.Responses?.TryGetValue("200", out var ok) == true && ok is OpenApiResponse response)
+        {
+            response.Content ??= new Dictionary<string, OpenApiMediaType>();
+            response.Content[EventStream] = new OpenApiMediaType { Schema = await context.GetOrCreateSchemaAsync(typeof(ChatStreamEvent), null, cancellationToken) };
+        }
     }
 
     private static async IAsyncEnumerable<SseItem<ChatStreamEvent>> Events(ChatReply reply, [EnumeratorCancellation] CancellationToken cancellationToken)
