@@ -12,6 +12,7 @@ public static class CliApp
         {
             SecurityCommands.Create(console),
             VersionCommand.Create(console),
+            BusCommands.Create(console),
         };
 
         var parse = root.Parse(args);

@@ -15,6 +15,7 @@ internal sealed class HandshakePeer : IDisposable
     private readonly byte[] _brokerPublic;
     private byte[]? _ephemeralSecret;
     private byte[]? _helloBytes;
+    private FrameSealer? _sealer;
 
     public HandshakePeer(string endpoint, CurveKeyPair brokerKeys)
     {
@@ -48,6 +49,9 @@ internal sealed class HandshakePeer : IDisposable
         var se = HandshakeCrypto.Dh(clientKeys.SecretKey, brokerEphemeral);
         var ss = HandshakeCrypto.Dh(clientKeys.SecretKey, _brokerPublic);
         var proof = HandshakeCrypto.Tag(HandshakeCrypto.ClientProofKey(ee, es, se, ss, authTranscript), authTranscript);
+        var (c2s, _) = HandshakeCrypto.SessionKeys(ee, es, se, ss, authTranscript, proof);
+        _sealer?.Dispose();
+        _sealer = new FrameSealer(c2s);
         return new Auth { ClientStatic = ByteString.CopyFrom(clientKeys.PublicKey), ClientProof = ByteString.CopyFrom(proof) };
     }
 
@@ -56,6 +60,19 @@ internal sealed class HandshakePeer : IDisposable
         Send(FrameKind.Auth, auth.ToByteArray());
         return Receive();
     }
+
+    /// <summary>Seals records with this peer's session key (after a successful AUTH) and sends them; returns the frame sent.</summary>
+    public byte[] SendSealed(Control control)
+    {
+        var records = new RecordWriter();
+        records.WriteControl(control);
+        var frame = new byte[records.Length + FrameSealer.Overhead];
+        _sealer!.Seal(records.Written, frame);
+        Assert.True(_socket.TrySendFrame(BusFixture.Deadline, frame));
+        return frame;
+    }
+
+    public void SendFrame(byte[] frame) => Assert.True(_socket.TrySendFrame(BusFixture.Deadline, frame));
 
     public void Send(byte kind, byte[] body)
     {
@@ -77,7 +94,11 @@ internal sealed class HandshakePeer : IDisposable
         return Denied.Parser.ParseFrom(frame.AsSpan(1));
     }
 
-    public void Dispose() => _socket.Dispose();
+    public void Dispose()
+    {
+        _sealer?.Dispose();
+        _socket.Dispose();
+    }
 
     private static string Describe(byte[] frame) => frame.Length == 0 ? "an empty frame" : $"frame kind 0x{frame[0]:x2}";
 }

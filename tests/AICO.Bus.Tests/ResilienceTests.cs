@@ -31,22 +31,61 @@ public class ResilienceTests
     }
 
     [Fact]
-    public async Task A_client_that_vanishes_is_detected_by_heartbeat_and_its_subscriptions_removed()
+    public async Task A_client_that_vanishes_without_a_word_is_detected_by_heartbeat_and_its_subscriptions_removed()
     {
         await using var bus = new BusFixture(new BrokerOptions { HeartbeatInterval = TimeSpan.FromMilliseconds(200), HeartbeatMisses = 3 });
+        var peer = new HandshakePeer(bus.Endpoint, bus.Keys.Broker);
+        Assert.Equal(FrameKind.Sealed, peer.SendAuth(peer.ProveWith(peer.Hello(Components.LogConsumer), bus.Keys.Clients[Components.LogConsumer]))[0]);
+        peer.SendSealed(new Control { Kind = ControlKind.ControlSubscribe, RequestId = 1, Topic = "logs/" });
+        await Eventually.TrueAsync(
+            async () => (await bus.Broker.GetStatusAsync()).Clients.Any(c => c.Component == Components.LogConsumer && c.Subscriptions.Contains("logs/")),
+            "the peer's subscription is registered");
+
+        peer.Dispose();
+
+        await Eventually.TrueAsync(
+            async () => !(await bus.Broker.GetStatusAsync()).Clients.Any(c => c.Component == Components.LogConsumer),
+            "the silent peer is removed with its subscription");
+        await AuthenticationTests.AssertGoodClientsWorkAsync(bus);
+    }
+
+    [Fact]
+    public async Task A_disposed_client_says_goodbye_and_leaves_the_broker_status_at_once()
+    {
+        await using var bus = new BusFixture(new BrokerOptions { HeartbeatInterval = TimeSpan.FromMinutes(1) });
         var cli = await bus.AuthenticatedClientAsync(Components.Cli);
         var consumer = new BusClient(bus.Keys.For(Components.LogConsumer), new BusClientOptions { Endpoint = bus.Endpoint });
         consumer.Start();
         await consumer.WaitUntilAuthenticatedAsync(BusFixture.Timeout());
-        await consumer.SubscribeAsync("logs/", (_, _) => Task.CompletedTask, BusFixture.Timeout());
         Assert.Contains((await cli.GetBrokerStatusAsync(BusFixture.Timeout())).Clients, c => c.Component == Components.LogConsumer);
 
         await consumer.DisposeAsync();
 
+        // Heartbeats would take minutes here: only the goodbye can remove it before the deadline.
         await Eventually.TrueAsync(
             async () => !(await cli.GetBrokerStatusAsync(BusFixture.Timeout())).Clients.Any(c => c.Component == Components.LogConsumer),
-            "the vanished consumer is removed");
-        Assert.Equal(BusConnectionState.Authenticated, cli.State);
+            "the departed consumer is removed");
+        Assert.Equal(BusConnectionState.Disposed, consumer.State);
+    }
+
+    [Fact]
+    public async Task A_replayed_or_forged_sealed_frame_is_dropped_and_counted()
+    {
+        await using var bus = new BusFixture();
+        using var peer = new HandshakePeer(bus.Endpoint, bus.Keys.Broker);
+        Assert.Equal(FrameKind.Sealed, peer.SendAuth(peer.ProveWith(peer.Hello(Components.LogConsumer), bus.Keys.Clients[Components.LogConsumer]))[0]);
+        var frame = peer.SendSealed(new Control { Kind = ControlKind.ControlPing, RequestId = 7 });
+        Assert.Equal(FrameKind.Sealed, peer.Receive()[0]);
+
+        peer.SendFrame(frame);
+        var forged = (byte[])frame.Clone();
+        forged[1] = 0x7F;
+        forged[^1] ^= 0x01;
+        peer.SendFrame(forged);
+
+        await Eventually.TrueAsync(
+            async () => (await bus.Broker.GetStatusAsync()).Clients.Single(c => c.Component == Components.LogConsumer).Dropped == 2,
+            "the replayed and the forged frame are both counted as dropped");
     }
 
     [Fact]

@@ -404,6 +404,9 @@ public sealed class BrokerEngine : IAsyncDisposable
             case ControlKind.ControlPing:
                 Reply(connection, new Control { Kind = ControlKind.ControlPong, RequestId = control.RequestId });
                 break;
+            case ControlKind.ControlBye:
+                Remove(connection, "it said goodbye");
+                break;
             case ControlKind.ControlStatusRequest:
                 Reply(connection, new Control { Kind = ControlKind.ControlStatusReply, RequestId = control.RequestId, Status = Snapshot() });
                 break;
