@@ -1,7 +1,9 @@
+using AICO.Bus;
 using AICO.Security;
 
 var builder = WebApplication.CreateBuilder(args);
 builder.AddServiceDefaults();
+builder.AddAicoBroker();
 
 var app = builder.Build();
 app.MapDefaultEndpoints();

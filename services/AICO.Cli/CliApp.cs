@@ -13,6 +13,7 @@ public static class CliApp
             SecurityCommands.Create(console),
             GatewayCommands.Create(console),
             VersionCommand.Create(console),
+            BusCommands.Create(console),
         };
 
         var parse = root.Parse(args);

@@ -1,7 +1,9 @@
+using AICO.Bus;
 using AICO.Security;
 
 var builder = WebApplication.CreateBuilder(args);
 builder.AddServiceDefaults();
+builder.AddAicoBusClient(Components.LogConsumer);
 
 var app = builder.Build();
 app.MapDefaultEndpoints();
