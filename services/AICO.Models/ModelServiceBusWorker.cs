@@ -122,11 +122,19 @@ public sealed partial class ModelServiceBusWorker(
         }
     }
 
+    /// <summary>
+    /// The bus runs handlers inside an activity of the requester's trace, which flows here; the envelope's
+    /// traceparent is the fallback when nothing listens to the bus's own activity source.
+    /// </summary>
     private static Activity? StartActivity(BusMessage message)
     {
-        ActivityContext.TryParse(
-            message.Attributes.GetValueOrDefault("traceparent"), message.Attributes.GetValueOrDefault("tracestate"), out var parent);
-        var activity = ActivitySource.StartActivity(message.Topic, ActivityKind.Server, parent);
+        var parent = Activity.Current?.Context ?? default;
+        if (Activity.Current is null)
+        {
+            ActivityContext.TryParse(message.TraceParent, message.TraceState, out parent);
+        }
+
+        var activity = ActivitySource.StartActivity("modelservice " + message.Topic, ActivityKind.Server, parent);
         activity?.SetTag("messaging.message.id", message.MessageId);
         activity?.SetTag("messaging.source", message.SourceComponent);
         return activity;

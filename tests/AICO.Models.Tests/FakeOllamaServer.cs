@@ -16,11 +16,14 @@ namespace AICO.TestSupport;
 /// TEST DOUBLE AT THE EDGE: an in-process fake of Ollama's HTTP API (POST /api/chat, streaming NDJSON or one JSON
 /// object), served by a real Kestrel on 127.0.0.1 with an ephemeral port, so OllamaSharp and everything above it run
 /// for real. It answers "Echo: " followed by the last user message, in several pieces. The model "missing" gets
-/// Ollama's 404 "model not found" answer.
+/// Ollama's 404 "model not found" answer; the model "silent" never answers.
 /// </summary>
 public sealed class FakeOllamaServer : IAsyncDisposable
 {
     public const string MissingModel = "missing";
+
+    /// <summary>A model that never answers (until the client gives up), for timeout and cancellation tests.</summary>
+    public const string SilentModel = "silent";
 
     private readonly WebApplication _app;
 
@@ -57,6 +60,12 @@ public sealed class FakeOllamaServer : IAsyncDisposable
         {
             context.Response.StatusCode = 404;
             await context.Response.WriteAsJsonAsync(new { error = $"model '{model}' not found" });
+            return;
+        }
+
+        if (model == SilentModel)
+        {
+            await Task.Delay(Timeout.Infinite, context.RequestAborted).ContinueWith(_ => { }, TaskScheduler.Default);
             return;
         }
 
