@@ -1,3 +1,4 @@
+using AICO.Bus;
 using AICO.Gateway.Auth;
 using AICO.Gateway.Lifecycle;
 using AICO.Gateway.ModelService;
@@ -15,7 +16,7 @@ namespace AICO.Gateway.Tests;
 /// </summary>
 internal sealed class TestGateway : IAsyncDisposable
 {
-    private static readonly Lazy<EmbeddingEngine> SharedEngine = new(() => new EmbeddingEngine(concurrency: 2));
+    internal static readonly Lazy<EmbeddingEngine> SharedEngine = new(() => new EmbeddingEngine(concurrency: 2));
 
     private TestGateway(WebApplication app, string dataDirectory, Task run)
     {
@@ -33,7 +34,8 @@ internal sealed class TestGateway : IAsyncDisposable
 
     public GatewayTokenIssuer Tokens { get; private set; } = null!;
 
-    public static async Task<TestGateway> StartAsync(Uri? ollama = null, params string[] extraArgs)
+    /// <summary>With <paramref name="bus"/>, the model service is reached over it (the production path); else in-process.</summary>
+    public static async Task<TestGateway> StartAsync(Uri? ollama = null, IBusClient? bus = null, params string[] extraArgs)
     {
         var data = Path.Combine(Path.GetTempPath(), "aico-gw-" + Guid.NewGuid().ToString("N"));
         new MasterKeyStore(new AicoPaths(data, Path.Combine(data, "run"))).Create(force: false);
@@ -47,8 +49,16 @@ internal sealed class TestGateway : IAsyncDisposable
             .. extraArgs,
         ];
         var builder = GatewayHost.CreateBuilder(args);
-        var chat = new ChatService(ChatClientFactory.Create(new ModelServiceOptions { OllamaEndpoint = ollama?.ToString() }), "tiny");
-        builder.Services.Replace(ServiceDescriptor.Singleton<IModelServiceClient>(new InProcessModelServiceClient(new ModelServiceRequestHandler(SharedEngine.Value, chat))));
+        if (bus is not null)
+        {
+            builder.Services.AddSingleton(bus);
+        }
+        else
+        {
+            var chat = new ChatService(ChatClientFactory.Create(new ModelServiceOptions { OllamaEndpoint = ollama?.ToString() }), "tiny");
+            builder.Services.Replace(ServiceDescriptor.Singleton<IModelServiceClient>(new InProcessModelServiceClient(new ModelServiceRequestHandler(SharedEngine.Value, chat))));
+        }
+
         var app = GatewayHost.Build(builder);
 
         var started = new TaskCompletionSource();

@@ -28,7 +28,7 @@ internal sealed partial class GatewayExceptionHandler(IProblemDetailsService pro
             BadHttpRequestException bad => BadRequest(bad),
             ModelServiceException model => Problem(ModelServiceErrorMapping.StatusCode(model.Code), ModelServiceErrorMapping.Title(model.Code), model.Message, model.Code),
             TimeoutException => Problem(StatusCodes.Status504GatewayTimeout, "Model service timeout", "the model service did not answer in time over the bus", ModelServiceErrorCodes.Timeout),
-            BusDeniedException denied => Problem(StatusCodes.Status502BadGateway, "Bus denied the request", denied.Message, "bus_denied"),
+            BusDeniedException denied => Problem(StatusCodes.Status503ServiceUnavailable, "Bus refused the request", denied.Message, "bus_denied"),
             _ => null,
         };
 
