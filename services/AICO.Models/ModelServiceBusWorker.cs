@@ -103,6 +103,7 @@ public sealed partial class ModelServiceBusWorker(
 
             activity?.SetTag("aico.reply_type", reply.MessageType);
             await ReplyAsync(message, reply, CancellationToken.None);
+            LogAnswered(logger, message.Topic, message.SourceComponent, reply.MessageType, Activity.Current?.TraceId.ToString() ?? "none");
         }
         finally
         {
@@ -148,6 +149,9 @@ public sealed partial class ModelServiceBusWorker(
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Model service answering {EmbeddingsTopic} and {ChatTopic}")]
     private static partial void LogSubscribed(ILogger logger, string embeddingsTopic, string chatTopic);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Answered {Topic} from {Source} with {ReplyType} (trace {TraceId})")]
+    private static partial void LogAnswered(ILogger logger, string topic, string source, string replyType, string traceId);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Model service busy: request on {Topic} refused")]
     private static partial void LogBusy(ILogger logger, string topic);

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Net.ServerSentEvents;
 using System.Runtime.CompilerServices;
 using AICO.Gateway.ModelService;
@@ -8,12 +9,16 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.OpenApi;
 using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.Logging;
 using Microsoft.OpenApi;
 
 namespace AICO.Gateway.Endpoints;
 
+/// <summary>The log category of the gateway's model service requests.</summary>
+public sealed class ModelServiceRequestLog;
+
 /// <summary>POST /api/v1/chat and /api/v1/embeddings: validated here, answered by the model service.</summary>
-internal static class ModelEndpoints
+internal static partial class ModelEndpoints
 {
     public const string EventStream = "text/event-stream";
 
@@ -42,7 +47,7 @@ internal static class ModelEndpoints
         return api;
     }
 
-    private static async Task<IResult> ChatAsync([FromBody] ChatRequest request, IModelServiceClient models, CancellationToken cancellationToken)
+    private static async Task<IResult> ChatAsync([FromBody] ChatRequest request, IModelServiceClient models, ILogger<ModelServiceRequestLog> log, CancellationToken cancellationToken)
     {
         var errors = RequestValidation.Check(request);
         if (errors.Count > 0)
@@ -50,11 +55,12 @@ internal static class ModelEndpoints
             return TypedResults.ValidationProblem(errors.ToDictionary(e => e.Key, e => new[] { e.Value }), title: "Invalid request");
         }
 
+        LogRequest(log, "chat", request.Messages.Count, Activity.Current?.TraceId.ToString() ?? "none");
         var reply = await models.ChatAsync(request, cancellationToken);
         return request.Stream ? TypedResults.ServerSentEvents(Events(reply, cancellationToken)) : TypedResults.Ok(reply);
     }
 
-    private static async Task<IResult> EmbeddingsAsync([FromBody] EmbeddingsRequest request, IModelServiceClient models, CancellationToken cancellationToken)
+    private static async Task<IResult> EmbeddingsAsync([FromBody] EmbeddingsRequest request, IModelServiceClient models, ILogger<ModelServiceRequestLog> log, CancellationToken cancellationToken)
     {
         var errors = RequestValidation.Check(request);
         if (errors.Count > 0)
@@ -62,8 +68,12 @@ internal static class ModelEndpoints
             return TypedResults.ValidationProblem(errors.ToDictionary(e => e.Key, e => new[] { e.Value }), title: "Invalid request");
         }
 
+        LogRequest(log, "embeddings", request.Input.Count, Activity.Current?.TraceId.ToString() ?? "none");
         return TypedResults.Ok(await models.EmbedAsync(request, cancellationToken));
     }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Model service {Operation} request with {Items} items (trace {TraceId})")]
+    private static partial void LogRequest(ILogger logger, string operation, int items, string traceId);
 
     /// <summary>One status can carry only one Produces type, so the event stream's content is added here.</summary>
     private static async Task DescribeEventStreamAsync(OpenApiOperation operation, OpenApiOperationTransformerContext context, CancellationToken cancellationToken)
