@@ -50,11 +50,15 @@ public class GatewayEndToEndTests(AicoAppFixture fixture)
         using var request = new HttpRequestMessage(HttpMethod.Post, "/api/v1/embeddings") { Content = JsonContent.Create(new { input = new[] { "traced" } }) };
         request.Headers.Add("traceparent", $"00-{traceId}-{System.Diagnostics.ActivitySpanId.CreateRandom().ToHexString()}-01");
 
+        // Watch before sending: the resource log stream may not replay lines written before the watch began.
+        var gatewayLine = WaitForLogLineAsync("gateway", $"trace {traceId}");
+        var modelServiceLine = WaitForLogLineAsync("modelservice", $"trace {traceId}");
+        await Task.Delay(TimeSpan.FromSeconds(1));
         using var response = await http.SendAsync(request);
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
 
-        await WaitForLogLineAsync("gateway", $"trace {traceId}");
-        await WaitForLogLineAsync("modelservice", $"trace {traceId}");
+        await gatewayLine;
+        await modelServiceLine;
     }
 
     [Fact]
@@ -79,21 +83,25 @@ public class GatewayEndToEndTests(AicoAppFixture fixture)
     private async Task WaitForLogLineAsync(string resource, string text)
     {
         var logs = fixture.App.Services.GetRequiredService<ResourceLoggerService>();
+        var target = fixture.App.Services.GetRequiredService<DistributedApplicationModel>().Resources.Single(r => r.Name == resource);
         using var timeout = new CancellationTokenSource(Deadline);
+        var related = new List<string>();
         try
         {
-            await foreach (var batch in logs.WatchAsync(resource).WithCancellation(timeout.Token))
+            await foreach (var batch in logs.WatchAsync(target).WithCancellation(timeout.Token))
             {
                 if (batch.Any(line => line.Content.Contains(text, StringComparison.Ordinal)))
                 {
                     return;
                 }
+
+                related.AddRange(batch.Select(l => l.Content).Where(c => c.Contains("trace ", StringComparison.Ordinal)));
             }
         }
         catch (OperationCanceledException)
         {
         }
 
-        Assert.Fail($"no log line of {resource} contains '{text}' within {Deadline.TotalSeconds} s");
+        Assert.Fail($"no log line of {resource} contains '{text}' within {Deadline.TotalSeconds} s; lines with a trace: {string.Join(" | ", related.TakeLast(5))}");
     }
 }

@@ -11,6 +11,7 @@ internal static class ModelServiceErrorMapping
         ModelServiceErrorCodes.InvalidRequest => StatusCodes.Status400BadRequest,
         ModelServiceErrorCodes.NoChatModel => StatusCodes.Status503ServiceUnavailable,
         ModelServiceErrorCodes.Busy => StatusCodes.Status503ServiceUnavailable,
+        ModelService.BusModelServiceClient.BusUnavailable => StatusCodes.Status503ServiceUnavailable,
         ModelServiceErrorCodes.Timeout => StatusCodes.Status504GatewayTimeout,
         _ => StatusCodes.Status502BadGateway,
     };
@@ -20,6 +21,7 @@ internal static class ModelServiceErrorMapping
         ModelServiceErrorCodes.InvalidRequest => "Invalid request",
         ModelServiceErrorCodes.NoChatModel => "No chat model configured",
         ModelServiceErrorCodes.Busy => "Model service busy",
+        ModelService.BusModelServiceClient.BusUnavailable => "Bus unavailable",
         ModelServiceErrorCodes.Timeout => "Model service timeout",
         ModelServiceErrorCodes.BackendUnavailable => "Chat backend unavailable",
         _ => "Model service error",

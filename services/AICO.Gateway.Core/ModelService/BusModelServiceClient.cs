@@ -9,6 +9,9 @@ namespace AICO.Gateway.ModelService;
 /// <summary>Reaches the model service by request/reply on the bus; error replies come back as <see cref="ModelServiceException"/>.</summary>
 internal sealed class BusModelServiceClient(IBusClient bus, IOptions<GatewayOptions> options) : IModelServiceClient
 {
+    /// <summary>The gateway's own bus connection is down (HTTP 503); not a model service reply.</summary>
+    public const string BusUnavailable = "bus_unavailable";
+
     public Task<EmbeddingsReply> EmbedAsync(EmbeddingsRequest request, CancellationToken cancellationToken) => RequestAsync(
         ModelServiceTopics.EmbeddingsRequest, ModelServiceTopics.EmbeddingsRequestType,
         JsonSerializer.SerializeToUtf8Bytes(request, ModelServiceJsonContext.Default.EmbeddingsRequest),
@@ -24,6 +27,11 @@ internal sealed class BusModelServiceClient(IBusClient bus, IOptions<GatewayOpti
     private async Task<T> RequestAsync<T>(
         string topic, string type, byte[] payload, string replyType, JsonTypeInfo<T> replyInfo, TimeSpan timeout, CancellationToken cancellationToken)
     {
+        if (bus.State != BusConnectionState.Authenticated)
+        {
+            throw new ModelServiceException(BusUnavailable, $"the gateway is not connected to the bus ({bus.State}: {bus.StatusReason})");
+        }
+
         var reply = await bus.RequestAsync(topic, type, payload, timeout, cancellationToken);
         return ModelServiceReplyReader.Read(reply.MessageType, reply.Payload, replyType, replyInfo);
     }
