@@ -6,7 +6,8 @@ namespace AICO.Storage;
 
 /// <summary>
 /// The Polly pipeline every database operation runs in: transient SQLite errors are retried with exponential
-/// backoff and jitter, a bounded number of times; <paramref name="onRetry"/> forces a reconnect before each retry.
+/// backoff and jitter, a bounded number of times; <paramref name="onRetry"/> (error, retry number from 1) forces a
+/// reconnect before each retry.
 /// </summary>
 internal static class DatabaseRetryPipeline
 {

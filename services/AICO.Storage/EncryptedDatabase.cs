@@ -32,9 +32,9 @@ public sealed class EncryptedDatabase
     public StorageOptions Options { get; }
 
     /// <summary>Retries this instance has made (each one after a forced reconnect).</summary>
-    internal long Retries => Interlocked.Read(ref _retries);
+    public long RetryCount => Interlocked.Read(ref _retries);
 
-    /// <summary>Raised before each retry with the error and the attempt about to run (tests, diagnostics).</summary>
+    /// <summary>Raised before each retry with the error and the retry number, 1 for the first (tests, diagnostics).</summary>
     internal event Action<SqliteException, int>? Retrying;
 
     /// <summary>An open, verified connection; the caller disposes it. Prefer <see cref="Execute{T}"/>, which also retries the work.</summary>
@@ -156,12 +156,12 @@ public sealed class EncryptedDatabase
         }
     }
 
-    private void OnRetry(SqliteException error, int nextAttempt)
+    private void OnRetry(SqliteException error, int retry)
     {
         Interlocked.Increment(ref _retries);
         StorageTelemetry.Retries.Add(1, new KeyValuePair<string, object?>("reason", SqliteTransientErrors.Name(error.SqliteErrorCode)));
         ClearPool();
-        Retrying?.Invoke(error, nextAttempt);
+        Retrying?.Invoke(error, retry);
     }
 
     /// <summary>The forced reconnect: pooled connections of this database are closed instead of reused.</summary>

@@ -29,6 +29,22 @@ internal static class SqlCipherLibrary
         var handle = NativeLibrary.Load(path);
         SQLite3Provider_dynamic_cdecl.Setup("sqlcipher", new NativeLibraryExports(handle));
         raw.SetProvider(new SQLite3Provider_dynamic_cdecl());
+        SilenceCipherLog();
         return path;
+    }
+
+    /// <summary>
+    /// SQLCipher prints its own ERROR lines to stderr (e.g. for every page that fails its HMAC check under a wrong key).
+    /// Every such failure already reaches the caller as an exception with a clear message, so the process-wide log is
+    /// turned off rather than doubling, or garbling, a CLI's or a service's output.
+    /// </summary>
+    private static void SilenceCipherLog()
+    {
+        if (raw.sqlite3_open(":memory:", out var db) == raw.SQLITE_OK)
+        {
+            raw.sqlite3_exec(db, "PRAGMA cipher_log_level = NONE");
+        }
+
+        db.Dispose();
     }
 }

@@ -11,6 +11,7 @@ internal sealed class TempDatabase : IDisposable
         Root = Path.Combine(Path.GetTempPath(), "aico-storage-test-" + Guid.NewGuid().ToString("N"));
         Paths = new AicoPaths(Path.Combine(Root, "data"), Path.Combine(Root, "data", "run"));
         Key = RandomNumberGenerator.GetBytes(StorageOptions.KeyLength);
+        SqlCipherLibrary.EnsureLoaded(); // tests also open plain SqliteConnections, which need the provider set
     }
 
     public string Root { get; }
