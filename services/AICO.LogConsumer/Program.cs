@@ -2,6 +2,7 @@ using AICO.Security;
 
 var builder = WebApplication.CreateBuilder(args);
 builder.AddServiceDefaults();
+builder.AddAicoDatabase(Components.LogConsumer);
 
 var app = builder.Build();
 app.MapDefaultEndpoints();
