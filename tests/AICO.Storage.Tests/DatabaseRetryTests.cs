@@ -78,17 +78,3 @@ public class DatabaseRetryTests
         Assert.Equal(0L, database.Execute(c => Sql.Long(c, "SELECT count(*) FROM logs")));
     }
 }
-
-internal static class ShortLockWaits
-{
-    /// <summary>Lock waits of a fraction of a second, so a contended write surfaces SQLITE_BUSY quickly.</summary>
-    public static StorageOptions WithShortLockWaits(this StorageOptions options, int maxRetries = 20) =>
-        new(options.DatabasePath, Convert.FromHexString(options.KeyHex))
-        {
-            BusyTimeout = TimeSpan.FromMilliseconds(50),
-            CommandTimeout = TimeSpan.FromSeconds(1),
-            MaxRetryAttempts = maxRetries,
-            RetryBaseDelay = TimeSpan.FromMilliseconds(10),
-            RetryMaxDelay = TimeSpan.FromMilliseconds(100),
-        };
-}
