@@ -12,6 +12,7 @@ public static class CliApp
         {
             SecurityCommands.Create(console),
             GatewayCommands.Create(console),
+            DbCommands.Create(console),
             VersionCommand.Create(console),
             BusCommands.Create(console),
         };

@@ -7,6 +7,7 @@ internal static class BenchmarkCatalog
     {
         ["bus"] = ("AICO broker vs a raw NetMQ CURVE XSUB/XPUB proxy: msgs/s, losses, request/reply p50/p99", BusBenchmark.RunAsync),
         ["embeddings"] = ("Embeddings in-process vs HTTP -> gateway -> bus -> model service, concurrency 1 and 16", EmbeddingsBenchmark.RunAsync),
+        ["storage"] = ("Batched log inserts: SQLCipher via AICO.Storage vs the same SQLite unkeyed", StorageInsertBenchmark.RunAsync),
     };
 
     public static async Task<int> RunAsync(string[] args)
