@@ -105,11 +105,9 @@ public sealed class BusClient : IBusClient
 
     public long MessagesIn => Interlocked.Read(ref _messagesIn);
 
-    public long Dropped => Interlocked.Read(ref _dropped) + _subscriptionsDropped;
+    public long Dropped => Interlocked.Read(ref _dropped);
 
     public long Denied => Interlocked.Read(ref _denied);
-
-    private long _subscriptionsDropped;
 
     public event Action<BusConnectionState>? StateChanged;
 
@@ -232,6 +230,7 @@ public sealed class BusClient : IBusClient
 
     public async Task<BrokerStatus> GetBrokerStatusAsync(CancellationToken cancellationToken)
     {
+        await WaitUntilAuthenticatedAsync(cancellationToken).ConfigureAwait(false);
         var id = NextId();
         var reply = new TaskCompletionSource<object?>(TaskCreationOptions.RunContinuationsAsynchronously);
         _pendingControls[id] = reply;
@@ -428,7 +427,6 @@ public sealed class BusClient : IBusClient
             await removed.Task.ConfigureAwait(false);
         }
 
-        Interlocked.Add(ref _subscriptionsDropped, Interlocked.Read(ref subscription.Dropped));
         await subscription.StopAsync().ConfigureAwait(false);
     }
 
@@ -829,8 +827,17 @@ public sealed class BusClient : IBusClient
         {
         }
 
-        Volatile.Write(ref _wakePending, 0);
-        DrainOutbound();
+        // Keep the wake flag raised while draining so a fast producer does not signal once per message;
+        // after lowering it, look again so nothing enqueued in between is left waiting.
+        while (true)
+        {
+            DrainOutbound();
+            Volatile.Write(ref _wakePending, 0);
+            if (_outbound.IsEmpty || _phase != Phase.Authenticated || _blockedFrame is not null || Interlocked.Exchange(ref _wakePending, 1) == 1)
+            {
+                return;
+            }
+        }
     }
 
     private void DrainOutbound()
