@@ -48,10 +48,6 @@ public sealed class BusClient : IBusClient
     private TimeSpan _heartbeat = TimeSpan.FromSeconds(1);
     private byte[]? _ephemeralSecret;
     private byte[]? _helloBytes;
-    private byte[]? _ee;
-    private byte[]? _es;
-    private byte[]? _authTranscript;
-    private byte[]? _clientProof;
     private FrameSealer? _sealer;
     private FrameOpener? _opener;
     private byte[]? _blockedFrame;
@@ -441,7 +437,8 @@ public sealed class BusClient : IBusClient
         _socket.Options.CurveCertificate = NetMQCertificate.CreateFromSecretKey(_keys.KeyPair.SecretKeyZ85);
         _socket.Options.SendHighWatermark = 10_000;
         _socket.Options.ReceiveHighWatermark = 20_000;
-        _socket.Options.MaxMsgSize = _options.MaxMessageBytes + 128 * 1024;
+        // The broker's frames are at most one message or ~256 KiB of batched records.
+        _socket.Options.MaxMsgSize = Math.Max(_options.MaxMessageBytes, 256 * 1024) + 128 * 1024;
         _socket.Options.ReconnectInterval = TimeSpan.FromMilliseconds(100);
         _socket.ReceiveReady += (_, _) => OnReceive();
         _poller.Add(_socket);
@@ -486,7 +483,7 @@ public sealed class BusClient : IBusClient
         _blockedRecords = 0;
         _batch.Reset();
         _batchRecords = 0;
-        _ephemeralSecret = _helloBytes = _ee = _es = _authTranscript = _clientProof = null;
+        _ephemeralSecret = _helloBytes = null;
     }
 
     private void SendRaw(byte kind, byte[] body)
@@ -628,10 +625,6 @@ public sealed class BusClient : IBusClient
         var (c2s, s2c) = HandshakeCrypto.SessionKeys(ee, es, se, ss, authTranscript, proof);
         _sealer = new FrameSealer(c2s);
         _opener = new FrameOpener(s2c);
-        _ee = ee;
-        _es = es;
-        _authTranscript = authTranscript;
-        _clientProof = proof;
         SendRaw(FrameKind.Auth, new Auth { ClientStatic = ByteString.CopyFrom(clientStatic), ClientProof = ByteString.CopyFrom(proof) }.ToByteArray());
         _phase = Phase.AuthSent;
     }
@@ -850,6 +843,12 @@ public sealed class BusClient : IBusClient
         var drained = 0;
         while (_blockedFrame is null && _outbound.TryDequeue(out var item))
         {
+            // A frame is either up to BatchBytes of records or one large record, so it stays under the broker's frame limit.
+            if (_batch.Length > 0 && _batch.Length + item.Length > _options.BatchBytes)
+            {
+                FlushBatch();
+            }
+
             _batch.Append(item.Buffer.AsSpan(0, item.Length));
             ArrayPool<byte>.Shared.Return(item.Buffer);
             _batchRecords++;
