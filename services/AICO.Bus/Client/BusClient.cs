@@ -134,8 +134,17 @@ public sealed class BusClient : IBusClient
         }
     }
 
-    public bool TryPublish(string topic, string messageType, ReadOnlyMemory<byte> payload, IReadOnlyDictionary<string, string>? attributes = null) =>
-        TryEnqueue(Encode(RecordOp.Publish, 0, topic, "", messageType, payload, attributes, Activity.Current));
+    /// <summary>Never throws for a full queue or a disposed client (a logger may still call it during shutdown): false, counted.</summary>
+    public bool TryPublish(string topic, string messageType, ReadOnlyMemory<byte> payload, IReadOnlyDictionary<string, string>? attributes = null)
+    {
+        if (_disposed == 1)
+        {
+            CountDrops(1, "disposed");
+            return false;
+        }
+
+        return TryEnqueue(Encode(RecordOp.Publish, 0, topic, "", messageType, payload, attributes, Activity.Current));
+    }
 
     public async ValueTask PublishAsync(string topic, string messageType, ReadOnlyMemory<byte> payload, IReadOnlyDictionary<string, string>? attributes = null, CancellationToken cancellationToken = default) =>
         await EnqueueAsync(Encode(RecordOp.Publish, 0, topic, "", messageType, payload, attributes, Activity.Current), cancellationToken).ConfigureAwait(false);

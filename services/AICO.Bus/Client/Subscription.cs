@@ -34,6 +34,9 @@ internal sealed class Subscription
     public TaskCompletionSource Confirmed { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
     public long Dropped;
 
+    /// <summary>Handler exceptions; logged at the 1st, 10th, 100th... so a failing handler cannot flood the log.</summary>
+    public long Failures;
+
     public void Start() => _consumer = Task.Run(ConsumeAsync);
 
     public bool TryDeliver(BusMessage message)
@@ -78,13 +81,27 @@ internal sealed class Subscription
                 catch (Exception ex)
                 {
                     activity?.SetStatus(ActivityStatusCode.Error, ex.Message);
-                    _warn($"handler for '{Prefix}' failed on '{message.Topic}': {ex.GetType().Name}: {ex.Message}");
+                    var failures = Interlocked.Increment(ref Failures);
+                    if (IsPowerOfTen(failures))
+                    {
+                        _warn($"handler for '{Prefix}' failed on '{message.Topic}' ({failures} failure(s) so far): {ex.GetType().Name}: {ex.Message}");
+                    }
                 }
             }
         }
         catch (OperationCanceledException) when (token.IsCancellationRequested)
         {
         }
+    }
+
+    private static bool IsPowerOfTen(long n)
+    {
+        while (n >= 10 && n % 10 == 0)
+        {
+            n /= 10;
+        }
+
+        return n == 1;
     }
 
     private static Activity? StartActivity(BusMessage message)
