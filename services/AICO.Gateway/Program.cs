@@ -4,6 +4,7 @@ using AICO.Security;
 var builder = WebApplication.CreateBuilder(args);
 builder.AddServiceDefaults();
 builder.AddAicoBusClient(Components.Gateway);
+builder.AddAicoDatabase(Components.Gateway);
 
 var app = builder.Build();
 app.MapDefaultEndpoints();

@@ -4,6 +4,7 @@ using AICO.Security;
 var builder = WebApplication.CreateBuilder(args);
 builder.AddServiceDefaults();
 builder.AddAicoBusClient(Components.LogConsumer);
+builder.AddAicoDatabase(Components.LogConsumer);
 
 var app = builder.Build();
 app.MapDefaultEndpoints();
