@@ -98,4 +98,22 @@ public class PubSubTests
 
         Assert.Equal(0, gateway.Dropped + consumer.Dropped);
     }
+
+    [Fact]
+    public async Task Disposing_a_subscription_removes_it_at_the_broker_and_disposing_the_client_after_is_clean()
+    {
+        await using var bus = new BusFixture();
+        var consumer = await bus.AuthenticatedClientAsync(Components.LogConsumer);
+        var subscription = await consumer.SubscribeAsync("logs/", (_, _) => Task.CompletedTask, BusFixture.Timeout());
+        Assert.Contains("logs/", (await bus.Broker.GetStatusAsync()).Clients.Single(c => c.Component == Components.LogConsumer).Subscriptions);
+
+        await subscription.DisposeAsync();
+
+        await Eventually.TrueAsync(
+            async () => (await bus.Broker.GetStatusAsync()).Clients.Single(c => c.Component == Components.LogConsumer).Subscriptions.Count == 0,
+            "the broker drops the subscription");
+        await consumer.DisposeAsync();
+        await subscription.DisposeAsync();
+        Assert.Equal(BusConnectionState.Disposed, consumer.State);
+    }
 }

@@ -14,6 +14,7 @@ internal sealed class Subscription
     private readonly Action<string> _warn;
     private readonly CancellationTokenSource _stop = new();
     private Task? _consumer;
+    private int _stopped;
 
     public Subscription(string prefix, Func<BusMessage, CancellationToken, Task> handler, int capacity, Action<string> warn)
     {
@@ -52,6 +53,11 @@ internal sealed class Subscription
 
     public async ValueTask StopAsync()
     {
+        if (Interlocked.Exchange(ref _stopped, 1) == 1)
+        {
+            return;
+        }
+
         _channel.Writer.TryComplete();
         await _stop.CancelAsync().ConfigureAwait(false);
         if (_consumer is { } consumer)
