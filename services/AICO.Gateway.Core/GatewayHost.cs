@@ -71,6 +71,7 @@ public static class GatewayHost
         });
 
         services.TryAddSingleton<IModelServiceClient, BusModelServiceClient>();
+        services.TryAddSingleton<Logs.LogStore>();
         services.AddHostedService<ShutdownFileWatcher>();
         services.AddHealthChecks().AddCheck<ModelServiceHealthCheck>("modelservice");
         return builder;
@@ -94,7 +95,8 @@ public static class GatewayHost
         var api = app.MapGroup("/api/v1").WithTags("AICO");
         api.MapHealthEndpoints();
         api.MapModelEndpoints();
-        api.MapAdminEndpoints();
+        var admin = api.MapAdminGroup().MapAdminEndpoints();
+        api.MapLogsEndpoints(admin);
         return app;
     }
 

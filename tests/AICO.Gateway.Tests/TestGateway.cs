@@ -7,6 +7,7 @@ using AICO.Security;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
 
 namespace AICO.Gateway.Tests;
 
@@ -49,6 +50,7 @@ internal sealed class TestGateway : IAsyncDisposable
             .. extraArgs,
         ];
         var builder = GatewayHost.CreateBuilder(args);
+        builder.AddAicoDatabase(Components.Gateway);
         if (bus is not null)
         {
             builder.Services.AddSingleton(bus);

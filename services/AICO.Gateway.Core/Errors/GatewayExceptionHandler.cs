@@ -61,7 +61,14 @@ internal sealed partial class GatewayExceptionHandler(IProblemDetailsService pro
             return Validation(bind.Groups["name"].Value, $"'{bind.Groups["value"].Value}' is not a valid {bind.Groups["type"].Value.TrimEnd('?')}");
         }
 
-        if (RequiredBody().IsMatch(exception.Message))
+        if (RequiredParameter().Match(exception.Message) is { Success: true } required)
+        {
+            return required.Groups["source"].Value == "body"
+                ? Validation("body", "is required: a JSON object")
+                : Validation(required.Groups["name"].Value, "is required");
+        }
+
+        if (ImplicitBody().IsMatch(exception.Message))
         {
             return Validation("body", "is required: a JSON object");
         }
@@ -89,8 +96,11 @@ internal sealed partial class GatewayExceptionHandler(IProblemDetailsService pro
     [GeneratedRegex("""Failed to bind parameter "(?<type>\S+) (?<name>\w+)" from "(?<value>[^"]*)"\.""")]
     private static partial Regex BindFailure();
 
-    [GeneratedRegex("Implicit body inferred|Required parameter .* was not provided from body")]
-    private static partial Regex RequiredBody();
+    [GeneratedRegex("""Required parameter "(?<type>\S+) (?<name>\w+)" was not provided from (?:query string|route|header|body)?\s*(?<source>\w*)""")]
+    private static partial Regex RequiredParameter();
+
+    [GeneratedRegex("Implicit body inferred")]
+    private static partial Regex ImplicitBody();
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Unhandled failure in {Method} {Path}")]
     private static partial void LogUnhandled(ILogger logger, Exception exception, string method, string path);
