@@ -86,4 +86,39 @@ public class GatewayProcessTests
         Assert.Equal(0, await gateway.WaitForExitAsync());
         Assert.False(File.Exists(gateway.Files.PidFile));
     }
+
+    [Fact]
+    public async Task Aico_gateway_token_issues_an_admin_token_the_running_gateway_accepts_and_status_reports_it()
+    {
+        var paths = GatewayProcess.NewInstallation();
+        await using var gateway = await GatewayProcess.StartAsync(paths);
+        var address = await gateway.ListeningAddressAsync();
+
+        var token = await RunCliAsync(paths, 0, "gateway", "token", "--role", "admin", "--ttl", "10m");
+        await RunCliAsync(paths, 2, "gateway", "token", "--ttl", "5x");
+        await RunCliAsync(paths, 2, "gateway", "token", "--role", "root");
+        using var http = new HttpClient { BaseAddress = address };
+        http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token.Trim());
+        using var response = await http.GetAsync("/api/v1/admin/logs/stats");
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+
+        var status = await RunCliAsync(paths, 0, info => info.Environment["ASPNETCORE_URLS"] = address.ToString(), "gateway", "status", "--json");
+        var json = System.Text.Json.JsonDocument.Parse(status).RootElement;
+        Assert.True(json.GetProperty("running").GetBoolean());
+        Assert.Equal(gateway.Process.Id, json.GetProperty("pid").GetInt32());
+    }
+
+    private static Task<string> RunCliAsync(AicoPaths paths, int expectedExit, params string[] args) => RunCliAsync(paths, expectedExit, null, args);
+
+    private static async Task<string> RunCliAsync(AicoPaths paths, int expectedExit, Action<ProcessStartInfo>? configure, params string[] args)
+    {
+        var info = GatewayProcess.DotnetStartInfo("aico.dll", paths, args);
+        configure?.Invoke(info);
+        using var cli = Process.Start(info)!;
+        var output = cli.StandardOutput.ReadToEndAsync();
+        var error = cli.StandardError.ReadToEndAsync();
+        await cli.WaitForExitAsync().WaitAsync(GatewayProcess.Deadline);
+        Assert.True(expectedExit == cli.ExitCode, $"aico {string.Join(' ', args)} exited {cli.ExitCode}: {await error}");
+        return await output;
+    }
 }

@@ -16,7 +16,8 @@ namespace AICO.TestSupport;
 /// TEST DOUBLE AT THE EDGE: an in-process fake of Ollama's HTTP API (POST /api/chat, streaming NDJSON or one JSON
 /// object), served by a real Kestrel on 127.0.0.1 with an ephemeral port, so OllamaSharp and everything above it run
 /// for real. It answers "Echo: " followed by the last user message, in several pieces. The model "missing" gets
-/// Ollama's 404 "model not found" answer; the model "silent" never answers.
+/// Ollama's 404 "model not found" answer; the model "silent" never answers,
+/// the model "slow" answers after a delay.
 /// </summary>
 public sealed class FakeOllamaServer : IAsyncDisposable
 {
@@ -24,6 +25,11 @@ public sealed class FakeOllamaServer : IAsyncDisposable
 
     /// <summary>A model that never answers (until the client gives up), for timeout and cancellation tests.</summary>
     public const string SilentModel = "silent";
+
+    /// <summary>A model that answers after <see cref="SlowDelay"/>, for "requests in flight finish" tests.</summary>
+    public const string SlowModel = "slow";
+
+    public static readonly TimeSpan SlowDelay = TimeSpan.FromSeconds(2);
 
     private readonly WebApplication _app;
 
@@ -67,6 +73,11 @@ public sealed class FakeOllamaServer : IAsyncDisposable
         {
             await Task.Delay(Timeout.Infinite, context.RequestAborted).ContinueWith(_ => { }, TaskScheduler.Default);
             return;
+        }
+
+        if (model == SlowModel)
+        {
+            await Task.Delay(SlowDelay, context.RequestAborted);
         }
 
         var lastUser = body["messages"]!.AsArray().LastOrDefault(m => m!["role"]!.GetValue<string>() == "user")?["content"]?.GetValue<string>() ?? "";
