@@ -108,6 +108,43 @@ public class GatewayProcessTests
         Assert.Equal(gateway.Process.Id, json.GetProperty("pid").GetInt32());
     }
 
+    [Fact]
+    public async Task Aico_gateway_start_detach_returns_once_healthy_and_stop_ends_it()
+    {
+        var paths = GatewayProcess.NewInstallation();
+        // --detach must know where to poll, so it gets a concrete port: one the OS just handed out as free.
+        var probe = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
+        probe.Start();
+        var port = ((IPEndPoint)probe.LocalEndpoint).Port;
+        probe.Stop();
+        var url = $"http://127.0.0.1:{port}";
+        try
+        {
+            var started = await RunCliAsync(paths, 0, info => info.Environment["ASPNETCORE_URLS"] = url, "gateway", "start", "--detach");
+            Assert.Contains("started in the background", started);
+            var pid = new AICO.Gateway.Lifecycle.GatewayRuntimeFiles(paths.RuntimeDirectory).ReadPid();
+            Assert.NotNull(pid);
+            using (var http = new HttpClient())
+            {
+                using var health = await http.GetAsync(url + "/api/v1/health");
+                Assert.Contains("\"checks\"", await health.Content.ReadAsStringAsync());
+            }
+
+            var stopped = await RunCliAsync(paths, 0, "gateway", "stop");
+            Assert.Contains("stopped gracefully via the shutdown file", stopped);
+            Assert.False(File.Exists(Path.Combine(paths.RuntimeDirectory, "gateway.pid")));
+        }
+        finally
+        {
+            if (new AICO.Gateway.Lifecycle.GatewayRuntimeFiles(paths.RuntimeDirectory).ReadPid() is { } left)
+            {
+                try { Process.GetProcessById(left).Kill(); } catch (ArgumentException) { }
+            }
+
+            Directory.Delete(paths.DataDirectory, recursive: true);
+        }
+    }
+
     private static Task<string> RunCliAsync(AicoPaths paths, int expectedExit, params string[] args) => RunCliAsync(paths, expectedExit, null, args);
 
     private static async Task<string> RunCliAsync(AicoPaths paths, int expectedExit, Action<ProcessStartInfo>? configure, params string[] args)
