@@ -18,14 +18,17 @@ var logConsumer = builder.AddProject<Projects.AICO_LogConsumer>("logconsumer")
     .WithHttpHealthCheck("/health")
     .WaitFor(broker);
 
-// Optional chat backend: Parameters:ollama-endpoint (e.g. http://127.0.0.1:11434); empty means "no chat model configured".
-var ollamaEndpoint = builder.AddParameter("ollama-endpoint", builder.Configuration["Parameters:ollama-endpoint"] ?? "");
 var modelService = builder.AddProject<Projects.AICO_ModelService>("modelservice")
     .WithAicoIdentity(installation, Components.ModelService)
-    .WithEnvironment("ModelService__OllamaEndpoint", ollamaEndpoint)
     .WithBusEndpoint(bus)
     .WithHttpHealthCheck("/health")
     .WaitFor(broker);
+
+// Optional chat backend: Parameters:ollama-endpoint (e.g. http://127.0.0.1:11434); unset means "no chat model configured".
+if (builder.Configuration["Parameters:ollama-endpoint"] is { Length: > 0 } ollama)
+{
+    modelService.WithEnvironment("ModelService__OllamaEndpoint", builder.AddParameter("ollama-endpoint", ollama));
+}
 
 builder.AddProject<Projects.AICO_Gateway>("gateway")
     .WithAicoIdentity(installation, Components.Gateway)

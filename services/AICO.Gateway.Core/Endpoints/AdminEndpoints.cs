@@ -43,6 +43,11 @@ internal static class AdminEndpoints
             return TypedResults.Problem("this gateway runs without a bus client", statusCode: StatusCodes.Status503ServiceUnavailable, title: "Bus unavailable");
         }
 
+        if (bus.State != BusConnectionState.Authenticated)
+        {
+            return TypedResults.Problem($"the gateway is not connected to the bus ({bus.State}: {bus.StatusReason})", statusCode: StatusCodes.Status503ServiceUnavailable, title: "Bus unavailable");
+        }
+
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(TimeSpan.FromSeconds(10));
         try
