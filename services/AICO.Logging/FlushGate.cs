@@ -75,7 +75,21 @@ internal sealed class FlushGate(IBusClient bus, BusLoggingOptions options, WorkS
 
         try
         {
-            var status = await bus.GetBrokerStatusAsync(cancellationToken).WaitAsync(options.AckTimeout, cancellationToken).ConfigureAwait(false);
+            Task<BrokerStatus> request;
+            var entered = ReentrancyGuard.TryEnter();
+            try
+            {
+                request = bus.GetBrokerStatusAsync(cancellationToken);
+            }
+            finally
+            {
+                if (entered)
+                {
+                    ReentrancyGuard.Exit();
+                }
+            }
+
+            var status = await request.WaitAsync(options.AckTimeout, cancellationToken).ConfigureAwait(false);
             return ConsumerSubscribed(status)
                 ? (true, "open")
                 : (false, $"no {Components.LogConsumer} is subscribed to {LogTopics.Prefix} at the broker");

@@ -120,7 +120,22 @@ internal sealed class LogShipper
     {
         try
         {
-            var reply = await _bus.RequestAsync(_topic, LogTopics.BatchMessageType, batch.Payload, _options.AckTimeout, cancellationToken).ConfigureAwait(false);
+            // Anything the bus client logs synchronously on this thread is ignored, not fed back into the buffer.
+            Task<BusMessage> request;
+            var entered = ReentrancyGuard.TryEnter();
+            try
+            {
+                request = _bus.RequestAsync(_topic, LogTopics.BatchMessageType, batch.Payload, _options.AckTimeout, cancellationToken);
+            }
+            finally
+            {
+                if (entered)
+                {
+                    ReentrancyGuard.Exit();
+                }
+            }
+
+            var reply = await request.ConfigureAwait(false);
             var ack = LogAck.Decode(reply.Payload.Span);
             if (ack.Producer != Producer)
             {
