@@ -1,0 +1,157 @@
+using Microsoft.Data.Sqlite;
+
+namespace AICO.Storage.Tests;
+
+public class MigrationTests
+{
+    private static readonly string[] LogColumns =
+    [
+        "id", "timestamp", "level", "subsystem", "module", "function_name", "file_path", "line_number", "topic", "message",
+        "user_uuid", "session_id", "trace_id", "extra", "created_at", "producer", "sequence",
+    ];
+
+    [Fact]
+    public void A_fresh_database_gets_the_logs_schema_with_its_indexes()
+    {
+        using var temp = new TempDatabase();
+        var database = temp.Open();
+
+        var result = database.Migrate();
+
+        Assert.Equal((0, 1), (result.FromVersion, result.ToVersion));
+        Assert.Equal([1], result.Applied);
+        database.Execute(c =>
+        {
+            Assert.Equal(LogColumns, Sql.Column(c, "SELECT name FROM pragma_table_info('logs') ORDER BY cid"));
+            var indexes = Sql.Column(c, "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'logs' AND name NOT LIKE 'sqlite_%'");
+            Assert.Equal(
+                ["ix_logs_level", "ix_logs_module", "ix_logs_session_id", "ix_logs_subsystem", "ix_logs_timestamp", "ix_logs_trace_id", "ux_logs_producer_sequence"],
+                indexes.Order());
+            Assert.Equal(["1 logs"], Sql.Column(c, "SELECT version || ' ' || name FROM schema_migrations"));
+            return true;
+        });
+    }
+
+    [Fact]
+    public void Migrating_again_applies_nothing()
+    {
+        using var temp = new TempDatabase();
+        temp.Open().Migrate();
+
+        var again = temp.Open().Migrate();
+
+        Assert.Equal(1, again.FromVersion);
+        Assert.Equal(1, again.ToVersion);
+        Assert.Empty(again.Applied);
+        Assert.Equal(1L, temp.Open().Execute(c => Sql.Long(c, "SELECT count(*) FROM schema_migrations")));
+    }
+
+    [Fact]
+    public async Task Concurrent_migrations_on_a_fresh_file_apply_each_version_exactly_once()
+    {
+        using var temp = new TempDatabase();
+        using var start = new Barrier(4);
+
+        var results = await Task.WhenAll(Enumerable.Range(0, 4).Select(_ => Task.Run(() =>
+        {
+            var database = new EncryptedDatabase(temp.Options()); // each its own instance, as separate services would be
+            start.SignalAndWait(TimeSpan.FromSeconds(30));
+            return database.Migrate();
+        })));
+
+        Assert.Equal([1], results.SelectMany(r => r.Applied));
+        Assert.All(results, r => Assert.Equal(1, r.ToVersion));
+        Assert.Equal(1L, temp.Open().Execute(c => Sql.Long(c, "SELECT count(*) FROM schema_migrations")));
+    }
+
+    [Fact]
+    public void A_database_from_a_newer_build_is_refused_with_a_clear_message()
+    {
+        using var temp = new TempDatabase();
+        var database = temp.Open();
+        database.Migrate();
+        database.Write((c, tx) => Sql.Scalar(c, "INSERT INTO schema_migrations (version, name) VALUES (99, 'future')", tx));
+
+        var ex = Assert.Throws<StorageException>(() => database.Migrate());
+
+        Assert.Contains("version 99, newer than this AICO build knows (1)", ex.Message);
+    }
+
+    [Fact]
+    public void Producer_and_sequence_de_duplicate_a_resent_record()
+    {
+        using var temp = new TempDatabase();
+        var database = temp.Open();
+        database.Migrate();
+
+        var first = database.Write((c, tx) => Sql.InsertLog(c, tx, "gateway", 7, "hello"));
+        var resent = database.Write((c, tx) => Sql.InsertLog(c, tx, "gateway", 7, "hello"));
+        var otherProducer = database.Write((c, tx) => Sql.InsertLog(c, tx, "modelservice", 7, "hello"));
+
+        Assert.Equal((1, 0, 1), (first, resent, otherProducer));
+        Assert.Equal(2L, database.Execute(c => Sql.Long(c, "SELECT count(*) FROM logs")));
+    }
+
+    [Fact]
+    public void Extra_must_be_valid_json_and_created_at_is_filled_in()
+    {
+        using var temp = new TempDatabase();
+        var database = temp.Open();
+        database.Migrate();
+
+        database.Write((c, tx) => Sql.InsertLog(c, tx, "p", 1, "m", "{\"k\":1}"));
+        var ex = Assert.Throws<SqliteException>(() => database.Write((c, tx) => Sql.InsertLog(c, tx, "p", 2, "m", "{not json")));
+
+        Assert.Equal(19, ex.SqliteErrorCode);
+        Assert.Matches(@"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$", database.Execute(c => (string)Sql.Scalar(c, "SELECT created_at FROM logs")!));
+    }
+
+    [Fact]
+    public void The_shipped_catalog_is_numbered_without_gaps_and_starts_with_the_logs_table()
+    {
+        var catalog = MigrationCatalog.Default;
+
+        Assert.Equal(Enumerable.Range(1, catalog.Migrations.Count), catalog.Migrations.Select(m => m.Version));
+        Assert.Equal("logs", catalog.Migrations[0].Name);
+        Assert.Contains("CREATE TABLE logs", catalog.Migrations[0].Sql);
+    }
+
+    [Theory]
+    [InlineData("0002_log_retention.sql", 2, "log_retention")]
+    [InlineData("0010_x.sql", 10, "x")]
+    public void Migration_file_names_give_version_and_name(string file, int version, string name)
+    {
+        var migration = MigrationCatalog.Parse(file, "SELECT 1;");
+
+        Assert.Equal((version, name), (migration.Version, migration.Name));
+    }
+
+    [Theory]
+    [InlineData("2_short.sql")]
+    [InlineData("0002-dash.sql")]
+    [InlineData("0002_Upper.sql")]
+    [InlineData("0002_name.txt")]
+    public void Badly_named_migration_files_are_refused(string file) =>
+        Assert.Throws<StorageException>(() => MigrationCatalog.Parse(file, "SELECT 1;"));
+
+    [Fact]
+    public void Gaps_and_duplicates_in_the_catalog_are_refused()
+    {
+        Assert.Throws<StorageException>(() => new MigrationCatalog([new(1, "a", "x"), new(3, "c", "x")]));
+        Assert.Throws<StorageException>(() => new MigrationCatalog([new(1, "a", "x"), new(1, "b", "x")]));
+        Assert.Throws<StorageException>(() => new MigrationCatalog([new(2, "b", "x")]));
+    }
+
+    [Fact]
+    public void A_failing_migration_names_itself_and_leaves_the_schema_unchanged()
+    {
+        using var temp = new TempDatabase();
+        var database = temp.Open();
+        var broken = new MigrationCatalog([new(1, "ok", "CREATE TABLE a (x INTEGER)"), new(2, "broken", "CREATE TABLE b (")]);
+
+        var ex = Assert.Throws<StorageException>(() => new SchemaMigrator(database, broken).Migrate(default));
+
+        Assert.StartsWith("Schema migration 0002_broken failed", ex.Message);
+        Assert.Equal(0L, database.Execute(c => Sql.Long(c, "SELECT count(*) FROM sqlite_master WHERE name IN ('a', 'schema_migrations')")));
+    }
+}
