@@ -12,6 +12,7 @@ public static class CliApp
         {
             SecurityCommands.Create(console),
             DbCommands.Create(console),
+            LogsCommands.Create(console),
             VersionCommand.Create(console),
         };
 

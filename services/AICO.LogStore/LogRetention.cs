@@ -16,10 +16,7 @@ internal sealed class LogRetention(EncryptedDatabase database, LogConsumerOption
         long deleted = 0;
         if (options.RetentionMaxAge is { } maxAge)
         {
-            var cutoff = LogTimestamps.ToText(_time.GetUtcNow() - maxAge);
-            deleted += DeleteInBatches(
-                "DELETE FROM logs WHERE id IN (SELECT id FROM logs WHERE timestamp < $cutoff ORDER BY timestamp LIMIT $batch)",
-                ("$cutoff", cutoff), cancellationToken);
+            deleted += DeleteOlderThan(LogTimestamps.ToText(_time.GetUtcNow() - maxAge), cancellationToken);
         }
 
         if (options.RetentionMaxRows is { } maxRows)
@@ -52,13 +49,7 @@ internal sealed class LogRetention(EncryptedDatabase database, LogConsumerOption
         return deleted;
     }
 
-    /// <summary>Deletes rows stamped before <paramref name="before"/> in small batches; used by retention and `aico logs rm`.</summary>
-    public static long DeleteBefore(EncryptedDatabase database, DateTimeOffset before, int batchSize, CancellationToken cancellationToken = default) =>
-        new LogRetention(database, new LogConsumerOptions { RetentionBatchSize = batchSize }).DeleteInBatches(
-            "DELETE FROM logs WHERE id IN (SELECT id FROM logs WHERE timestamp < $cutoff ORDER BY timestamp LIMIT $batch)",
-            ("$cutoff", LogTimestamps.ToText(before)), cancellationToken);
-
-    private long DeleteInBatches(string sql, (string Name, object Value) parameter, CancellationToken cancellationToken)
+    internal long DeleteOlderThan(string cutoff, CancellationToken cancellationToken)
     {
         long deleted = 0;
         while (!cancellationToken.IsCancellationRequested)
@@ -67,8 +58,8 @@ internal sealed class LogRetention(EncryptedDatabase database, LogConsumerOption
             {
                 using var command = c.CreateCommand();
                 command.Transaction = t;
-                command.CommandText = sql;
-                command.Parameters.AddWithValue(parameter.Name, parameter.Value);
+                command.CommandText = "DELETE FROM logs WHERE id IN (SELECT id FROM logs WHERE timestamp < $cutoff ORDER BY timestamp LIMIT $batch)";
+                command.Parameters.AddWithValue("$cutoff", cutoff);
                 command.Parameters.AddWithValue("$batch", options.RetentionBatchSize);
                 return command.ExecuteNonQuery();
             }, cancellationToken);
