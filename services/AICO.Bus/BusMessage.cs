@@ -9,4 +9,10 @@ public sealed record BusMessage(
     DateTimeOffset Timestamp,
     ReadOnlyMemory<byte> Payload,
     IReadOnlyDictionary<string, string> Attributes,
-    string? CorrelationId);
+    string? CorrelationId)
+{
+    /// <summary>W3C traceparent of the publisher's activity, when it had one.</summary>
+    public string? TraceParent { get; init; }
+
+    public string? TraceState { get; init; }
+}

@@ -14,6 +14,7 @@ public static class CliApp
             DbCommands.Create(console),
             LogsCommands.Create(console),
             VersionCommand.Create(console),
+            BusCommands.Create(console),
         };
 
         var parse = root.Parse(args);

@@ -1,7 +1,12 @@
+using AICO.Bus;
 using AICO.Security;
 
 var builder = WebApplication.CreateBuilder(args);
 builder.AddServiceDefaults();
+builder.AddAicoBusClient(Components.LogConsumer);
+builder.AddAicoDatabase(Components.LogConsumer);
+builder.AddAicoLogConsumer();
+builder.AddAicoBusLogging();
 
 var app = builder.Build();
 app.MapDefaultEndpoints();

@@ -1,9 +1,9 @@
 using AICO.Bus;
+using AICO.LogStore;
 using AICO.Storage;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
 
-namespace AICO.LogStore;
+namespace Microsoft.Extensions.Hosting;
 
 public static class LogConsumerHostingExtensions
 {

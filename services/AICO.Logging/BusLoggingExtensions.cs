@@ -1,8 +1,8 @@
+using AICO.Logging;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
-namespace AICO.Logging;
+namespace Microsoft.Extensions.Hosting;
 
 public static class BusLoggingExtensions
 {

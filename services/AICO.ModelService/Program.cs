@@ -1,7 +1,10 @@
+using AICO.Bus;
 using AICO.Security;
 
 var builder = WebApplication.CreateBuilder(args);
 builder.AddServiceDefaults();
+builder.AddAicoBusClient(Components.ModelService);
+builder.AddAicoBusLogging();
 
 var app = builder.Build();
 app.MapDefaultEndpoints();

@@ -1,0 +1,67 @@
+using System.Text;
+
+namespace AICO.Bus;
+
+/// <summary>The broker's state for one routing id: handshake progress, then the session and its counters.</summary>
+internal sealed class BrokerConnection(byte[] routingId, string id, DateTime now) : IDisposable
+{
+    public byte[] RoutingId { get; } = routingId;
+    public string Id { get; } = id;
+    public DateTime Created { get; } = now;
+    public DateTime LastSeen { get; set; } = now;
+    public bool Authenticated { get; private set; }
+    public string Component { get; private set; } = "";
+    public byte[] ComponentUtf8 { get; private set; } = [];
+
+    // Handshake state, dropped once authenticated.
+    public byte[]? EphemeralSecret { get; set; }
+    public byte[]? Ee { get; set; }
+    public byte[]? Es { get; set; }
+    public byte[]? ChallengeTranscript { get; set; }
+    public byte[]? BrokerProof { get; set; }
+
+    public FrameSealer? Sealer { get; private set; }
+    public FrameOpener? Opener { get; private set; }
+
+    public List<(string Text, byte[] Utf8)> Subscriptions { get; } = [];
+    public RecordWriter Outbox { get; } = new(4096);
+    public int OutboxRecords { get; set; }
+
+    public long MessagesIn { get; set; }
+    public long MessagesOut { get; set; }
+    public long Dropped { get; set; }
+    public long Denied { get; set; }
+
+    public void Claim(string component)
+    {
+        Component = component;
+        ComponentUtf8 = Encoding.UTF8.GetBytes(component);
+    }
+
+    public void Authenticate(byte[] clientToBroker, byte[] brokerToClient)
+    {
+        Opener = new FrameOpener(clientToBroker);
+        Sealer = new FrameSealer(brokerToClient);
+        Authenticated = true;
+        EphemeralSecret = Ee = Es = ChallengeTranscript = BrokerProof = null;
+    }
+
+    public bool IsSubscribed(ReadOnlySpan<byte> topic)
+    {
+        foreach (var (_, prefix) in Subscriptions)
+        {
+            if (topic.StartsWith(prefix))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    public void Dispose()
+    {
+        Sealer?.Dispose();
+        Opener?.Dispose();
+    }
+}

@@ -1,0 +1,105 @@
+using System.Diagnostics;
+using System.Threading.Channels;
+
+namespace AICO.Bus;
+
+/// <summary>
+/// One local subscription: the socket thread writes deliveries into a bounded channel (drops counted), and one task
+/// runs the handler for each in order, inside an Activity parented from the publisher's trace context.
+/// </summary>
+internal sealed class Subscription
+{
+    private readonly Channel<BusMessage> _channel;
+    private readonly Func<BusMessage, CancellationToken, Task> _handler;
+    private readonly Action<string> _warn;
+    private readonly CancellationTokenSource _stop = new();
+    private Task? _consumer;
+
+    public Subscription(string prefix, Func<BusMessage, CancellationToken, Task> handler, int capacity, Action<string> warn)
+    {
+        Prefix = prefix;
+        PrefixUtf8 = System.Text.Encoding.UTF8.GetBytes(prefix);
+        _handler = handler;
+        _warn = warn;
+        _channel = Channel.CreateBounded<BusMessage>(new BoundedChannelOptions(capacity)
+        {
+            SingleReader = true,
+            SingleWriter = true,
+            FullMode = BoundedChannelFullMode.Wait,
+        });
+    }
+
+    public string Prefix { get; }
+    public byte[] PrefixUtf8 { get; }
+    public TaskCompletionSource Confirmed { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    public long Dropped;
+
+    public void Start() => _consumer = Task.Run(ConsumeAsync);
+
+    public bool TryDeliver(BusMessage message)
+    {
+        if (_channel.Writer.TryWrite(message))
+        {
+            return true;
+        }
+
+        Interlocked.Increment(ref Dropped);
+        return false;
+    }
+
+    public async ValueTask StopAsync()
+    {
+        _channel.Writer.TryComplete();
+        await _stop.CancelAsync().ConfigureAwait(false);
+        if (_consumer is { } consumer)
+        {
+            await consumer.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        }
+
+        _stop.Dispose();
+    }
+
+    private async Task ConsumeAsync()
+    {
+        var token = _stop.Token;
+        try
+        {
+            await foreach (var message in _channel.Reader.ReadAllAsync(token).ConfigureAwait(false))
+            {
+                using var activity = StartActivity(message);
+                try
+                {
+                    await _handler(message, token).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException) when (token.IsCancellationRequested)
+                {
+                    return;
+                }
+                catch (Exception ex)
+                {
+                    activity?.SetStatus(ActivityStatusCode.Error, ex.Message);
+                    _warn($"handler for '{Prefix}' failed on '{message.Topic}': {ex.GetType().Name}: {ex.Message}");
+                }
+            }
+        }
+        catch (OperationCanceledException) when (token.IsCancellationRequested)
+        {
+        }
+    }
+
+    private static Activity? StartActivity(BusMessage message)
+    {
+        if (!BusTelemetry.Source.HasListeners())
+        {
+            return null;
+        }
+
+        ActivityContext.TryParse(message.TraceParent, message.TraceState, out var parent);
+        var activity = BusTelemetry.Source.StartActivity("receive " + message.Topic, ActivityKind.Consumer, parent);
+        activity?.SetTag("messaging.system", "aico.bus");
+        activity?.SetTag("messaging.destination.name", message.Topic);
+        activity?.SetTag("messaging.message.id", message.MessageId);
+        activity?.SetTag("aico.bus.source", message.SourceComponent);
+        return activity;
+    }
+}
