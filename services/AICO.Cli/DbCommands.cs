@@ -92,6 +92,7 @@ public static class DbCommands
         command.SetAction(_ =>
         {
             var database = OpenDatabase(mustExist: true);
+            Run(() => { using var keyCheck = database.Open(); return true; }); // a wrong key fails before any progress is shown
             console.Line($"Vacuuming {database.Options.DatabasePath} ...");
             var (before, after) = Run(() => new DatabaseMaintenance(database).Vacuum());
             console.Line($"Done: {before} bytes before, {after} bytes after.");

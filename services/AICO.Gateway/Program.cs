@@ -5,6 +5,7 @@ var builder = WebApplication.CreateBuilder(args);
 builder.AddServiceDefaults();
 builder.AddAicoBusClient(Components.Gateway);
 builder.AddAicoBusLogging();
+builder.AddAicoDatabase(Components.Gateway);
 
 var app = builder.Build();
 app.MapDefaultEndpoints();

@@ -9,7 +9,7 @@ public sealed class DatabaseKeyMismatchException(string message, Exception? inne
     public const string MessagePrefix = "database key does not match";
 
     internal static DatabaseKeyMismatchException ForFile(string databasePath, Exception inner) => new(
-        $"{MessagePrefix} the database file {databasePath}: it cannot be decrypted with this installation's key " +
+        $"{MessagePrefix} the database file {databasePath}: it cannot be decrypted with the key of this installation " +
         "(was the master key replaced, or does the file come from another installation or is it not a SQLCipher database?).",
         inner);
 

@@ -29,8 +29,19 @@ public sealed class DatabaseMaintenance(EncryptedDatabase database)
 
     public DatabaseCheckResult Check(CancellationToken cancellationToken = default) => database.Execute(connection =>
     {
-        var integrity = Column(connection, "PRAGMA integrity_check").Where(line => line != "ok").ToArray();
+        // The cipher check first: it lists every page whose HMAC fails, where integrity_check stops at the first
+        // page that does not decrypt with a bare "SQL logic error".
         var cipher = Column(connection, "PRAGMA cipher_integrity_check").ToArray();
+        string[] integrity;
+        try
+        {
+            integrity = Column(connection, "PRAGMA integrity_check").Where(line => line != "ok").ToArray();
+        }
+        catch (SqliteException ex) when (!SqliteTransientErrors.IsTransient(ex))
+        {
+            integrity = [$"integrity_check could not read the whole file: {ex.Message}"];
+        }
+
         return new DatabaseCheckResult(integrity, cipher);
     }, cancellationToken);
 

@@ -11,14 +11,9 @@ namespace AICO.Storage;
 /// </summary>
 internal static class DatabaseRetryPipeline
 {
-    public static ResiliencePipeline Create(StorageOptions options, Action<SqliteException, int> onRetry, TimeProvider? timeProvider = null)
+    public static ResiliencePipeline Create(StorageOptions options, Action<SqliteException, int> onRetry)
     {
         var builder = new ResiliencePipelineBuilder();
-        if (timeProvider is not null)
-        {
-            builder.TimeProvider = timeProvider;
-        }
-
         if (options.MaxRetryAttempts == 0)
         {
             return builder.Build();

@@ -18,15 +18,11 @@ public sealed class EncryptedDatabase
     private readonly ResiliencePipeline _pipeline;
     private long _retries;
 
-    public EncryptedDatabase(StorageOptions options) : this(options, timeProvider: null)
-    {
-    }
-
-    internal EncryptedDatabase(StorageOptions options, TimeProvider? timeProvider)
+    public EncryptedDatabase(StorageOptions options)
     {
         Options = options;
         _connectionString = options.ConnectionString;
-        _pipeline = DatabaseRetryPipeline.Create(options, OnRetry, timeProvider);
+        _pipeline = DatabaseRetryPipeline.Create(options, OnRetry);
     }
 
     public StorageOptions Options { get; }

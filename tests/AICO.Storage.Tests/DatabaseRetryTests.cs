@@ -47,6 +47,24 @@ public class DatabaseRetryTests
     }
 
     [Fact]
+    public void Write_takes_the_write_lock_up_front_even_for_work_that_only_reads()
+    {
+        using var temp = new TempDatabase();
+        var holder = temp.Open();
+        holder.Migrate();
+        var contender = new EncryptedDatabase(temp.Options().WithShortLockWaits(maxRetries: 0));
+        using var held = holder.Open();
+        using var lockTransaction = held.BeginTransaction(System.Data.IsolationLevel.Serializable, deferred: false);
+
+        // A deferred BEGIN would let this read-only unit through; BEGIN IMMEDIATE (what migrations rely on) must wait.
+        var ex = Assert.Throws<SqliteException>(() => contender.Write((c, tx) => Sql.Long(c, "SELECT count(*) FROM logs")));
+        var plainRead = contender.Execute(c => Sql.Long(c, "SELECT count(*) FROM logs"));
+
+        Assert.Equal(SqliteTransientErrors.Busy, ex.SqliteErrorCode & 0xFF);
+        Assert.Equal(0L, plainRead);
+    }
+
+    [Fact]
     public void A_notadb_after_the_key_was_verified_is_treated_as_transient_and_retried()
     {
         using var temp = new TempDatabase();
@@ -57,6 +75,22 @@ public class DatabaseRetryTests
         var result = database.Execute(c => ++calls == 1 ? throw new SqliteException("file is not a database", 26) : Sql.Long(c, "SELECT 42"));
 
         Assert.Equal(42L, result);
+        Assert.Equal(1, database.RetryCount);
+    }
+
+    [Fact]
+    public async Task The_async_entry_points_commit_and_retry_like_the_sync_ones()
+    {
+        using var temp = new TempDatabase();
+        var database = temp.Open();
+        database.Migrate();
+        var calls = 0;
+
+        var inserted = await database.WriteAsync((c, tx, _) =>
+            ++calls == 1 ? throw new SqliteException("database is locked", 5) : ValueTask.FromResult(Sql.InsertLog(c, tx, "async", 1, "m")));
+        var count = await database.ExecuteAsync((c, _) => ValueTask.FromResult(Sql.Long(c, "SELECT count(*) FROM logs")));
+
+        Assert.Equal((1, 1L, 2), (inserted, count, calls));
         Assert.Equal(1, database.RetryCount);
     }
 
@@ -77,18 +111,4 @@ public class DatabaseRetryTests
         Assert.Equal(0, database.RetryCount);
         Assert.Equal(0L, database.Execute(c => Sql.Long(c, "SELECT count(*) FROM logs")));
     }
-}
-
-internal static class ShortLockWaits
-{
-    /// <summary>Lock waits of a fraction of a second, so a contended write surfaces SQLITE_BUSY quickly.</summary>
-    public static StorageOptions WithShortLockWaits(this StorageOptions options, int maxRetries = 20) =>
-        new(options.DatabasePath, Convert.FromHexString(options.KeyHex))
-        {
-            BusyTimeout = TimeSpan.FromMilliseconds(50),
-            CommandTimeout = TimeSpan.FromSeconds(1),
-            MaxRetryAttempts = maxRetries,
-            RetryBaseDelay = TimeSpan.FromMilliseconds(10),
-            RetryMaxDelay = TimeSpan.FromMilliseconds(100),
-        };
 }
