@@ -12,9 +12,17 @@ namespace AICO.LogStore;
 /// </summary>
 internal sealed class LogBatchWriter(EncryptedDatabase database, TimeProvider? time = null)
 {
+    // The span id and exception text have no column of their own: they join the extra JSON object (json_patch drops
+    // the null ones). Extra that is not valid JSON (a broken or hostile producer) is kept as a string, never allowed to
+    // fail the CHECK and with it the whole batch forever.
     private const string InsertSql =
-        "INSERT INTO logs (timestamp, level, subsystem, module, topic, message, trace_id, span_id, exception, extra, producer, sequence) " +
-        "VALUES ($timestamp, $level, $subsystem, $module, $topic, $message, $trace_id, $span_id, $exception, $extra, $producer, $sequence) " +
+        "INSERT INTO logs (timestamp, level, subsystem, module, topic, message, trace_id, extra, producer, sequence) " +
+        "VALUES ($timestamp, $level, $subsystem, $module, $topic, $message, $trace_id, " +
+        "CASE WHEN $span_id IS NULL AND $exception IS NULL " +
+        "THEN (CASE WHEN $extra IS NULL OR json_valid($extra) THEN $extra ELSE json_object('unparsed_extra', $extra) END) " +
+        "ELSE json_patch(CASE WHEN json_valid($extra) AND json_type($extra) = 'object' THEN $extra ELSE '{}' END, " +
+        "json_object('span_id', $span_id, 'exception', $exception)) END, " +
+        "$producer, $sequence) " +
         "ON CONFLICT (producer, sequence) DO NOTHING";
 
     private const string UpsertProducerSql =

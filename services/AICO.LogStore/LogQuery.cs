@@ -10,7 +10,7 @@ namespace AICO.LogStore;
 public static class LogQuery
 {
     private const string Columns =
-        "id, timestamp, level, producer, subsystem, module, message, trace_id, span_id, exception, extra, sequence, created_at";
+        "id, timestamp, level, producer, subsystem, module, message, trace_id, extra ->> '$.span_id', extra ->> '$.exception', extra, sequence, created_at";
 
     /// <summary>Rows matching <paramref name="filter"/>, in time order.</summary>
     public static IReadOnlyList<LogRecordRow> Read(SqliteConnection connection, LogFilter filter)

@@ -21,6 +21,7 @@ internal sealed class LogShipper
     private readonly LoggingMetrics _metrics;
     private readonly TimeProvider _time;
     private readonly string _topic;
+    private readonly Lock _handOff = new();
     private long _nextSequence = 1;
     private int _failuresReported;
 
@@ -44,8 +45,18 @@ internal sealed class LogShipper
     /// <summary>The sequence number the next record leaving the buffer gets.</summary>
     public long NextSequence => Interlocked.Read(ref _nextSequence);
 
-    /// <summary>True when nothing is buffered and everything sent is acknowledged.</summary>
-    public bool Idle => _buffer.Count == 0 && _window.BatchCount == 0;
+    /// <summary>True when nothing is buffered, nothing is being sealed, and everything sent is acknowledged.</summary>
+    public bool Idle
+    {
+        get
+        {
+            // Under the hand-off lock: records taken from the buffer are in the window before anyone looks again.
+            lock (_handOff)
+            {
+                return _buffer.Count == 0 && _window.BatchCount == 0;
+            }
+        }
+    }
 
     public async Task RunAsync(CancellationToken cancellationToken)
     {
@@ -72,25 +83,33 @@ internal sealed class LogShipper
                     continue;
                 }
 
-                batch.Clear();
-                var dropped = _buffer.TakeUnreportedDrops();
-                if (dropped > 0)
+                PendingBatch? pendingBatch = null;
+                lock (_handOff)
                 {
-                    batch.Add(DroppedRecord(dropped));
+                    batch.Clear();
+                    var dropped = _buffer.TakeUnreportedDrops();
+                    if (dropped > 0)
+                    {
+                        batch.Add(DroppedRecord(dropped));
+                    }
+
+                    _buffer.TakeOldest(batch, _options.MaxBatchSize - batch.Count);
+                    if (batch.Count > 0)
+                    {
+                        pendingBatch = Seal(batch);
+                        pendingBatch.InFlight = true;
+                        pendingBatch.Attempts = 1;
+                        _window.Add(pendingBatch);
+                    }
                 }
 
-                _buffer.TakeOldest(batch, _options.MaxBatchSize - batch.Count);
-                if (batch.Count == 0)
+                if (pendingBatch is null)
                 {
                     var wait = _window.HasWaitingResends ? _options.RetryDelay : _options.OpenGatePollInterval;
                     await _signal.WaitAsync(wait, cancellationToken).ConfigureAwait(false);
                     continue;
                 }
 
-                var pendingBatch = Seal(batch);
-                pendingBatch.InFlight = true;
-                pendingBatch.Attempts = 1;
-                _window.Add(pendingBatch);
                 _metrics.Sent.Add(pendingBatch.RecordCount);
                 Send(pendingBatch, cancellationToken);
             }

@@ -1,6 +1,6 @@
 -- Delivery accounting of the log pipeline, per producer (component/instance): what was committed, what arrived
 -- twice (resends after a lost acknowledgement), which sequence numbers are still missing, and the highest
--- contiguous sequence the consumer acknowledges. Plus the record fields the first schema had no column for.
+-- contiguous sequence the consumer acknowledges.
 CREATE TABLE log_producers (
     producer      TEXT    PRIMARY KEY,
     component     TEXT    NOT NULL,
@@ -12,6 +12,3 @@ CREATE TABLE log_producers (
     first_seen    TEXT    NOT NULL,
     last_seen     TEXT    NOT NULL
 ) STRICT;
-
-ALTER TABLE logs ADD COLUMN span_id TEXT;
-ALTER TABLE logs ADD COLUMN exception TEXT;
