@@ -14,10 +14,10 @@ public sealed class BusLoggingOptions
     public int MaxBatchSize { get; set; } = 512;
 
     /// <summary>Batches sent and not yet acknowledged; the worker pauses when this many are outstanding.</summary>
-    public int MaxUnacknowledgedBatches { get; set; } = 64;
+    public int MaxUnacknowledgedBatches { get; set; } = 16;
 
     /// <summary>A batch not acknowledged within this time is sent again.</summary>
-    public TimeSpan AckTimeout { get; set; } = TimeSpan.FromSeconds(5);
+    public TimeSpan AckTimeout { get; set; } = TimeSpan.FromSeconds(10);
 
     /// <summary>Pause before a failed batch is sent again.</summary>
     public TimeSpan RetryDelay { get; set; } = TimeSpan.FromMilliseconds(500);
