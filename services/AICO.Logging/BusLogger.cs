@@ -44,7 +44,8 @@ internal sealed class BusLogger(string category, BusLoggerProvider provider) : I
                 Exception = exception?.ToString(),
                 TraceId = activity?.TraceId.ToHexString(),
                 SpanId = activity?.SpanId.ToHexString(),
-                Properties = CaptureProperties(state),
+                State = state as IReadOnlyList<KeyValuePair<string, object?>>,
+                Scopes = CaptureScopes(),
             });
         }
         finally
@@ -53,44 +54,44 @@ internal sealed class BusLogger(string category, BusLoggerProvider provider) : I
         }
     }
 
-    private List<KeyValuePair<string, string?>>? CaptureProperties<TState>(TState state)
+    /// <summary>Scope values must be read now (scopes end); state values are immutable and are read by the worker.</summary>
+    private List<KeyValuePair<string, string?>>? CaptureScopes()
     {
-        List<KeyValuePair<string, string?>>? properties = null;
-        if (state is IReadOnlyList<KeyValuePair<string, object?>> values)
-        {
-            for (var i = 0; i < values.Count; i++)
-            {
-                var (key, value) = values[i];
-                if (key != OriginalFormatKey)
-                {
-                    (properties ??= new List<KeyValuePair<string, string?>>(values.Count)).Add(new(key, Text(value)));
-                }
-            }
-        }
-
-        provider.ScopeProvider.ForEachScope(static (scope, list) => AddScope(scope, list), properties ??= []);
-        return properties.Count > 0 ? properties : null;
+        var collector = t_scopes ??= new ScopeCollector();
+        collector.Values = null;
+        provider.ScopeProvider.ForEachScope(static (scope, c) => c.Add(scope), collector);
+        var values = collector.Values;
+        collector.Values = null;
+        return values;
     }
 
-    private static void AddScope(object? scope, List<KeyValuePair<string, string?>> properties)
+    [ThreadStatic]
+    private static ScopeCollector? t_scopes;
+
+    private sealed class ScopeCollector
     {
-        if (scope is IEnumerable<KeyValuePair<string, object?>> values)
+        public List<KeyValuePair<string, string?>>? Values;
+
+        public void Add(object? scope)
         {
-            foreach (var (key, value) in values)
+            if (scope is IEnumerable<KeyValuePair<string, object?>> values)
             {
-                if (key != OriginalFormatKey)
+                foreach (var (key, value) in values)
                 {
-                    properties.Add(new(key, Text(value)));
+                    if (key != OriginalFormatKey)
+                    {
+                        (Values ??= []).Add(new(key, Text(value)));
+                    }
                 }
             }
-        }
-        else if (scope is not null)
-        {
-            properties.Add(new("Scope", Text(scope)));
+            else if (scope is not null)
+            {
+                (Values ??= []).Add(new("Scope", Text(scope)));
+            }
         }
     }
 
-    private static string? Text(object? value) => value switch
+    internal static string? Text(object? value) => value switch
     {
         null => null,
         string s => s,

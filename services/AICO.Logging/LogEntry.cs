@@ -30,25 +30,40 @@ public sealed class LogEntry
     /// <summary>Structured state and scope values as a JSON object, or null when there are none.</summary>
     public string? ExtraJson { get; internal set; }
 
-    /// <summary>State and scope values captured on the caller's thread; turned into JSON by the worker.</summary>
-    internal List<KeyValuePair<string, string?>>? Properties { get; init; }
+    /// <summary>The structured state of the log call (immutable by convention); serialised by the worker, not the caller.</summary>
+    internal IReadOnlyList<KeyValuePair<string, object?>>? State { get; init; }
 
-    /// <summary>Serialises <see cref="Properties"/> off the caller's thread, just before the record is sent.</summary>
+    /// <summary>Scope values, captured on the caller's thread because scopes end.</summary>
+    internal List<KeyValuePair<string, string?>>? Scopes { get; init; }
+
+    /// <summary>Turns state and scopes into the extra JSON object off the caller's thread, just before the record is sent.</summary>
     internal void SealExtra()
     {
-        if (Properties is not { Count: > 0 } || ExtraJson is not null)
+        if (ExtraJson is not null || (State is not { Count: > 0 } && Scopes is not { Count: > 0 }))
         {
             return;
         }
 
         var buffer = new System.Buffers.ArrayBufferWriter<byte>(128);
+        var seen = new HashSet<string>(StringComparer.Ordinal);
         using (var json = new System.Text.Json.Utf8JsonWriter(buffer))
         {
             json.WriteStartObject();
-            var seen = new HashSet<string>(StringComparer.Ordinal);
-            foreach (var (key, value) in Properties)
+            // The first value of a name wins: the record's own state comes before its scopes.
+            if (State is { } state)
             {
-                // The first value of a name wins: the record's own state comes before its scopes.
+                for (var i = 0; i < state.Count; i++)
+                {
+                    var (key, value) = state[i];
+                    if (key != "{OriginalFormat}" && seen.Add(key))
+                    {
+                        json.WriteString(key, BusLogger.Text(value));
+                    }
+                }
+            }
+
+            foreach (var (key, value) in Scopes ?? [])
+            {
                 if (seen.Add(key))
                 {
                     json.WriteString(key, value);
@@ -58,7 +73,7 @@ public sealed class LogEntry
             json.WriteEndObject();
         }
 
-        ExtraJson = System.Text.Encoding.UTF8.GetString(buffer.WrittenSpan);
+        ExtraJson = seen.Count == 0 ? null : System.Text.Encoding.UTF8.GetString(buffer.WrittenSpan);
     }
 
     /// <summary>The part of the category before its last dot (the namespace), or the category itself.</summary>
