@@ -72,6 +72,13 @@ internal sealed class HandshakePeer : IDisposable
         return frame;
     }
 
+    public void SendSealedRecords(byte[] records)
+    {
+        var frame = new byte[records.Length + FrameSealer.Overhead];
+        _sealer!.Seal(records, frame);
+        Assert.True(_socket.TrySendFrame(BusFixture.Deadline, frame));
+    }
+
     public void SendFrame(byte[] frame) => Assert.True(_socket.TrySendFrame(BusFixture.Deadline, frame));
 
     public void Send(byte kind, byte[] body)

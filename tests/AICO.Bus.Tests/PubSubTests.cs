@@ -72,4 +72,48 @@ public class PubSubTests
         Assert.Equal(0, gateway.Dropped);
         Assert.Equal(0, consumer.Dropped);
     }
+
+    [Fact]
+    public async Task Large_and_small_messages_mixed_arrive_intact()
+    {
+        await using var bus = new BusFixture();
+        var consumer = await bus.AuthenticatedClientAsync(Components.LogConsumer);
+        var gateway = await bus.AuthenticatedClientAsync(Components.Gateway);
+        var received = Channel.CreateUnbounded<BusMessage>();
+        await using var subscription = await consumer.SubscribeAsync("logs/", (m, _) => received.Writer.WriteAsync(m).AsTask(), BusFixture.Timeout());
+        var sizes = new[] { 10, 900_000, 50_000, 1, 1_000_000, 70_000, 3 };
+        var random = new Random(7);
+        var payloads = sizes.Select(n => { var p = new byte[n]; random.NextBytes(p); return p; }).ToArray();
+
+        foreach (var payload in payloads)
+        {
+            await gateway.PublishAsync("logs/gateway/blob", "blob", payload);
+        }
+
+        foreach (var payload in payloads)
+        {
+            var message = await received.Reader.ReadAsync(BusFixture.Timeout());
+            Assert.True(payload.AsSpan().SequenceEqual(message.Payload.Span), $"payload of {payload.Length} bytes differs");
+        }
+
+        Assert.Equal(0, gateway.Dropped + consumer.Dropped);
+    }
+
+    [Fact]
+    public async Task Disposing_a_subscription_removes_it_at_the_broker_and_disposing_the_client_after_is_clean()
+    {
+        await using var bus = new BusFixture();
+        var consumer = await bus.AuthenticatedClientAsync(Components.LogConsumer);
+        var subscription = await consumer.SubscribeAsync("logs/", (_, _) => Task.CompletedTask, BusFixture.Timeout());
+        Assert.Contains("logs/", (await bus.Broker.GetStatusAsync()).Clients.Single(c => c.Component == Components.LogConsumer).Subscriptions);
+
+        await subscription.DisposeAsync();
+
+        await Eventually.TrueAsync(
+            async () => (await bus.Broker.GetStatusAsync()).Clients.Single(c => c.Component == Components.LogConsumer).Subscriptions.Count == 0,
+            "the broker drops the subscription");
+        await consumer.DisposeAsync();
+        await subscription.DisposeAsync();
+        Assert.Equal(BusConnectionState.Disposed, consumer.State);
+    }
 }

@@ -116,9 +116,12 @@ internal sealed class FakeZmtp1Server : IDisposable
     private readonly TcpListener _listener = new(IPAddress.Loopback, 0);
     private readonly List<byte> _received = [];
     private readonly CancellationTokenSource _stop = new();
+    private readonly byte[]? _answer;
 
-    public FakeZmtp1Server()
+    /// <param name="answer">A frame body sent (ZMTP 1.0 framed) right after the greeting, e.g. a forged CHALLENGE.</param>
+    public FakeZmtp1Server(byte[]? answer = null)
     {
+        _answer = answer;
         _listener.Start();
         _ = Task.Run(AcceptLoopAsync);
     }
@@ -169,6 +172,11 @@ internal sealed class FakeZmtp1Server : IDisposable
             try
             {
                 await stream.WriteAsync(new byte[] { 0x01, 0x00 }, _stop.Token);
+                if (_answer is { Length: < 254 })
+                {
+                    await stream.WriteAsync((byte[])[(byte)(_answer.Length + 1), 0x00, .. _answer], _stop.Token);
+                }
+
                 int read;
                 while ((read = await stream.ReadAsync(buffer, _stop.Token)) > 0)
                 {

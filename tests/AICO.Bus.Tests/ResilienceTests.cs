@@ -33,7 +33,7 @@ public class ResilienceTests
     [Fact]
     public async Task A_client_that_vanishes_without_a_word_is_detected_by_heartbeat_and_its_subscriptions_removed()
     {
-        await using var bus = new BusFixture(new BrokerOptions { HeartbeatInterval = TimeSpan.FromMilliseconds(200), HeartbeatMisses = 3 });
+        await using var bus = new BusFixture(new BrokerOptions { HeartbeatInterval = TimeSpan.FromMilliseconds(500), HeartbeatMisses = 4 });
         var peer = new HandshakePeer(bus.Endpoint, bus.Keys.Broker);
         Assert.Equal(FrameKind.Sealed, peer.SendAuth(peer.ProveWith(peer.Hello(Components.LogConsumer), bus.Keys.Clients[Components.LogConsumer]))[0]);
         peer.SendSealed(new Control { Kind = ControlKind.ControlSubscribe, RequestId = 1, Topic = "logs/" });

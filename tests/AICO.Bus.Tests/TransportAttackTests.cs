@@ -136,4 +136,28 @@ public class TransportAttackTests
         Assert.Equal(0, client.MessagesOut);
         await AuthenticationTests.AssertUnhealthyAsync(client, "no WELCOME");
     }
+
+    [Fact]
+    public async Task A_fake_server_that_downgrades_and_forges_a_challenge_is_caught_by_the_broker_proof()
+    {
+        var forged = new Challenge
+        {
+            BrokerEphemeral = ByteString.CopyFrom(HandshakeCrypto.NewEphemeral().Public),
+            Nonce = ByteString.CopyFrom(new byte[32]),
+            BrokerProof = ByteString.CopyFrom(new byte[16]),
+        };
+        using var fake = new FakeZmtp1Server([FrameKind.Challenge, .. forged.ToByteArray()]);
+        var keys = new BusTestKeys();
+        await using var client = new BusClient(keys.For(Components.Gateway), new BusClientOptions { Endpoint = fake.Endpoint, WelcomeTimeout = TimeSpan.FromSeconds(30) });
+        client.Start();
+        var secret = "would-leak-" + Guid.NewGuid().ToString("N");
+        Assert.True(client.TryPublish("logs/gateway/x", "log", Encoding.UTF8.GetBytes(secret)));
+
+        await Eventually.TrueAsync(() => client.State == BusConnectionState.Unreachable, "the client refuses the impostor");
+
+        Assert.Contains("failed to prove it holds the broker's secret key", client.StatusReason);
+        Assert.False(RawBytes.Contains(fake.Received, Encoding.UTF8.GetBytes(secret)), "the payload leaked in plaintext");
+        Assert.False(RawBytes.Contains(fake.Received, keys.Clients[Components.Gateway].PublicKey.ToArray()), "an AUTH was sent to the impostor");
+        Assert.Equal(0, client.MessagesOut);
+    }
 }

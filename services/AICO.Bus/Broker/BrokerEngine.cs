@@ -442,13 +442,14 @@ public sealed class BrokerEngine : IAsyncDisposable
                 continue;
             }
 
-            target.Outbox.WriteMessage(RecordOp.Deliver, 0, message.Topic, connection.ComponentUtf8, message.Correlation, message.Envelope);
-            target.OutboxRecords++;
-            routed++;
-            if (target.Outbox.Length >= OutboxFlushBytes)
+            if (target.Outbox.Length > 0 && target.Outbox.Length + message.Envelope.Length + message.Topic.Length > OutboxFlushBytes)
             {
                 Flush(target);
             }
+
+            target.Outbox.WriteMessage(RecordOp.Deliver, 0, message.Topic, connection.ComponentUtf8, message.Correlation, message.Envelope);
+            target.OutboxRecords++;
+            routed++;
         }
 
         if (op == RecordOp.Request)

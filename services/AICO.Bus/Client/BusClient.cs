@@ -48,10 +48,6 @@ public sealed class BusClient : IBusClient
     private TimeSpan _heartbeat = TimeSpan.FromSeconds(1);
     private byte[]? _ephemeralSecret;
     private byte[]? _helloBytes;
-    private byte[]? _ee;
-    private byte[]? _es;
-    private byte[]? _authTranscript;
-    private byte[]? _clientProof;
     private FrameSealer? _sealer;
     private FrameOpener? _opener;
     private byte[]? _blockedFrame;
@@ -105,11 +101,9 @@ public sealed class BusClient : IBusClient
 
     public long MessagesIn => Interlocked.Read(ref _messagesIn);
 
-    public long Dropped => Interlocked.Read(ref _dropped) + _subscriptionsDropped;
+    public long Dropped => Interlocked.Read(ref _dropped);
 
     public long Denied => Interlocked.Read(ref _denied);
-
-    private long _subscriptionsDropped;
 
     public event Action<BusConnectionState>? StateChanged;
 
@@ -140,8 +134,17 @@ public sealed class BusClient : IBusClient
         }
     }
 
-    public bool TryPublish(string topic, string messageType, ReadOnlyMemory<byte> payload, IReadOnlyDictionary<string, string>? attributes = null) =>
-        TryEnqueue(Encode(RecordOp.Publish, 0, topic, "", messageType, payload, attributes, Activity.Current));
+    /// <summary>Never throws for a full queue or a disposed client (a logger may still call it during shutdown): false, counted.</summary>
+    public bool TryPublish(string topic, string messageType, ReadOnlyMemory<byte> payload, IReadOnlyDictionary<string, string>? attributes = null)
+    {
+        if (_disposed == 1)
+        {
+            CountDrops(1, "disposed");
+            return false;
+        }
+
+        return TryEnqueue(Encode(RecordOp.Publish, 0, topic, "", messageType, payload, attributes, Activity.Current));
+    }
 
     public async ValueTask PublishAsync(string topic, string messageType, ReadOnlyMemory<byte> payload, IReadOnlyDictionary<string, string>? attributes = null, CancellationToken cancellationToken = default) =>
         await EnqueueAsync(Encode(RecordOp.Publish, 0, topic, "", messageType, payload, attributes, Activity.Current), cancellationToken).ConfigureAwait(false);
@@ -232,6 +235,7 @@ public sealed class BusClient : IBusClient
 
     public async Task<BrokerStatus> GetBrokerStatusAsync(CancellationToken cancellationToken)
     {
+        await WaitUntilAuthenticatedAsync(cancellationToken).ConfigureAwait(false);
         var id = NextId();
         var reply = new TaskCompletionSource<object?>(TaskCreationOptions.RunContinuationsAsynchronously);
         _pendingControls[id] = reply;
@@ -428,7 +432,6 @@ public sealed class BusClient : IBusClient
             await removed.Task.ConfigureAwait(false);
         }
 
-        Interlocked.Add(ref _subscriptionsDropped, Interlocked.Read(ref subscription.Dropped));
         await subscription.StopAsync().ConfigureAwait(false);
     }
 
@@ -443,7 +446,8 @@ public sealed class BusClient : IBusClient
         _socket.Options.CurveCertificate = NetMQCertificate.CreateFromSecretKey(_keys.KeyPair.SecretKeyZ85);
         _socket.Options.SendHighWatermark = 10_000;
         _socket.Options.ReceiveHighWatermark = 20_000;
-        _socket.Options.MaxMsgSize = _options.MaxMessageBytes + 128 * 1024;
+        // The broker's frames are at most one message or ~256 KiB of batched records.
+        _socket.Options.MaxMsgSize = Math.Max(_options.MaxMessageBytes, 256 * 1024) + 128 * 1024;
         _socket.Options.ReconnectInterval = TimeSpan.FromMilliseconds(100);
         _socket.ReceiveReady += (_, _) => OnReceive();
         _poller.Add(_socket);
@@ -488,7 +492,7 @@ public sealed class BusClient : IBusClient
         _blockedRecords = 0;
         _batch.Reset();
         _batchRecords = 0;
-        _ephemeralSecret = _helloBytes = _ee = _es = _authTranscript = _clientProof = null;
+        _ephemeralSecret = _helloBytes = null;
     }
 
     private void SendRaw(byte kind, byte[] body)
@@ -630,10 +634,6 @@ public sealed class BusClient : IBusClient
         var (c2s, s2c) = HandshakeCrypto.SessionKeys(ee, es, se, ss, authTranscript, proof);
         _sealer = new FrameSealer(c2s);
         _opener = new FrameOpener(s2c);
-        _ee = ee;
-        _es = es;
-        _authTranscript = authTranscript;
-        _clientProof = proof;
         SendRaw(FrameKind.Auth, new Auth { ClientStatic = ByteString.CopyFrom(clientStatic), ClientProof = ByteString.CopyFrom(proof) }.ToByteArray());
         _phase = Phase.AuthSent;
     }
@@ -829,8 +829,17 @@ public sealed class BusClient : IBusClient
         {
         }
 
-        Volatile.Write(ref _wakePending, 0);
-        DrainOutbound();
+        // Keep the wake flag raised while draining so a fast producer does not signal once per message;
+        // after lowering it, look again so nothing enqueued in between is left waiting.
+        while (true)
+        {
+            DrainOutbound();
+            Volatile.Write(ref _wakePending, 0);
+            if (_outbound.IsEmpty || _phase != Phase.Authenticated || _blockedFrame is not null || Interlocked.Exchange(ref _wakePending, 1) == 1)
+            {
+                return;
+            }
+        }
     }
 
     private void DrainOutbound()
@@ -843,6 +852,12 @@ public sealed class BusClient : IBusClient
         var drained = 0;
         while (_blockedFrame is null && _outbound.TryDequeue(out var item))
         {
+            // A frame is either up to BatchBytes of records or one large record, so it stays under the broker's frame limit.
+            if (_batch.Length > 0 && _batch.Length + item.Length > _options.BatchBytes)
+            {
+                FlushBatch();
+            }
+
             _batch.Append(item.Buffer.AsSpan(0, item.Length));
             ArrayPool<byte>.Shared.Return(item.Buffer);
             _batchRecords++;

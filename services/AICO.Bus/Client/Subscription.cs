@@ -14,6 +14,7 @@ internal sealed class Subscription
     private readonly Action<string> _warn;
     private readonly CancellationTokenSource _stop = new();
     private Task? _consumer;
+    private int _stopped;
 
     public Subscription(string prefix, Func<BusMessage, CancellationToken, Task> handler, int capacity, Action<string> warn)
     {
@@ -34,6 +35,9 @@ internal sealed class Subscription
     public TaskCompletionSource Confirmed { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
     public long Dropped;
 
+    /// <summary>Handler exceptions; logged at the 1st, 10th, 100th... so a failing handler cannot flood the log.</summary>
+    public long Failures;
+
     public void Start() => _consumer = Task.Run(ConsumeAsync);
 
     public bool TryDeliver(BusMessage message)
@@ -49,6 +53,11 @@ internal sealed class Subscription
 
     public async ValueTask StopAsync()
     {
+        if (Interlocked.Exchange(ref _stopped, 1) == 1)
+        {
+            return;
+        }
+
         _channel.Writer.TryComplete();
         await _stop.CancelAsync().ConfigureAwait(false);
         if (_consumer is { } consumer)
@@ -78,13 +87,27 @@ internal sealed class Subscription
                 catch (Exception ex)
                 {
                     activity?.SetStatus(ActivityStatusCode.Error, ex.Message);
-                    _warn($"handler for '{Prefix}' failed on '{message.Topic}': {ex.GetType().Name}: {ex.Message}");
+                    var failures = Interlocked.Increment(ref Failures);
+                    if (IsPowerOfTen(failures))
+                    {
+                        _warn($"handler for '{Prefix}' failed on '{message.Topic}' ({failures} failure(s) so far): {ex.GetType().Name}: {ex.Message}");
+                    }
                 }
             }
         }
         catch (OperationCanceledException) when (token.IsCancellationRequested)
         {
         }
+    }
+
+    private static bool IsPowerOfTen(long n)
+    {
+        while (n >= 10 && n % 10 == 0)
+        {
+            n /= 10;
+        }
+
+        return n == 1;
     }
 
     private static Activity? StartActivity(BusMessage message)
