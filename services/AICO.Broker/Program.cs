@@ -4,6 +4,7 @@ using AICO.Security;
 var builder = WebApplication.CreateBuilder(args);
 builder.AddServiceDefaults();
 builder.AddAicoBroker();
+builder.AddAicoBusLogging();
 
 var app = builder.Build();
 app.MapDefaultEndpoints();

@@ -13,6 +13,7 @@ public static class CliApp
             SecurityCommands.Create(console),
             GatewayCommands.Create(console),
             DbCommands.Create(console),
+            LogsCommands.Create(console),
             VersionCommand.Create(console),
             BusCommands.Create(console),
         };

@@ -24,6 +24,18 @@ public sealed class CliConsole(TextWriter stdout, TextWriter stderr)
 
     public void Warning(string text) => stderr.WriteLine("warning: " + AsciiSafe(text));
 
+    /// <summary>Progress of long work, on stderr so stdout stays clean for results.</summary>
+    public void Progress(string text) => stderr.WriteLine(AsciiSafe(text));
+
+    /// <summary>Asks on stderr, reads the answer from stdin; only y/yes confirms (no input, e.g. a closed stdin, does not).</summary>
+    public bool Confirm(string question)
+    {
+        stderr.Write(AsciiSafe(question) + " [y/N] ");
+        stderr.Flush();
+        var answer = Console.In.ReadLine()?.Trim();
+        return answer is not null && (answer.Equals("y", StringComparison.OrdinalIgnoreCase) || answer.Equals("yes", StringComparison.OrdinalIgnoreCase));
+    }
+
     /// <summary>Non-ASCII can only occur inside JSON strings, where a \uXXXX escape is valid JSON.</summary>
     public void Json<T>(T value, bool indented = true) =>
         stdout.WriteLine(AsciiSafe(JsonSerializer.Serialize(value, indented ? JsonOptions : JsonLineOptions)));

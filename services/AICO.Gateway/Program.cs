@@ -4,6 +4,7 @@ using AICO.Security;
 
 var builder = GatewayHost.CreateBuilder(args);
 builder.AddAicoBusClient(Components.Gateway);
+builder.AddAicoBusLogging();
 builder.AddAicoDatabase(Components.Gateway);
 
 var app = GatewayHost.Build(builder);

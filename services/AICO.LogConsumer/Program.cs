@@ -5,6 +5,8 @@ var builder = WebApplication.CreateBuilder(args);
 builder.AddServiceDefaults();
 builder.AddAicoBusClient(Components.LogConsumer);
 builder.AddAicoDatabase(Components.LogConsumer);
+builder.AddAicoLogConsumer();
+builder.AddAicoBusLogging();
 
 var app = builder.Build();
 app.MapDefaultEndpoints();

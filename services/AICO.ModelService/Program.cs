@@ -9,6 +9,7 @@ var builder = WebApplication.CreateBuilder(args);
 builder.AddServiceDefaults();
 builder.AddAicoBusClient(Components.ModelService);
 builder.AddModelService();
+builder.AddAicoBusLogging();
 
 var app = builder.Build();
 app.MapDefaultEndpoints();

@@ -21,8 +21,8 @@ public class DatabaseHostingTests
         await host.StopAsync();
 
         Assert.Equal(HealthStatus.Healthy, entry.Status);
-        Assert.Equal(1, entry.Data["schema_version"]);
-        Assert.Equal(1L, temp.Open().Execute(c => Sql.Long(c, "SELECT count(*) FROM schema_migrations")));
+        Assert.Equal(MigrationCatalog.Default.LatestVersion, entry.Data["schema_version"]);
+        Assert.Equal((long)MigrationCatalog.Default.LatestVersion, temp.Open().Execute(c => Sql.Long(c, "SELECT count(*) FROM schema_migrations")));
         Assert.Same(host.Services.GetRequiredService<EncryptedDatabase>(), host.Services.GetRequiredService<EncryptedDatabase>());
     }
 

@@ -29,15 +29,15 @@ public sealed class DbCommandsTests : IDisposable
         var init = await Aico(0, "db", "init");
         var status = await Aico(0, "db", "status", "--json");
 
-        Assert.Contains("schema version 1", init.Out);
+        Assert.Contains($"schema version {MigrationCatalog.Default.LatestVersion}", init.Out);
         var json = JsonDocument.Parse(status.Out).RootElement;
         Assert.Equal(_temp.DatabaseFile, json.GetProperty("path").GetString());
         Assert.StartsWith("4.14.", json.GetProperty("cipher_version").GetString());
         Assert.StartsWith("3.", json.GetProperty("sqlite_version").GetString());
         Assert.Equal("wal", json.GetProperty("journal_mode").GetString());
-        Assert.Equal(1, json.GetProperty("schema_version").GetInt32());
+        Assert.Equal(MigrationCatalog.Default.LatestVersion, json.GetProperty("schema_version").GetInt32());
         Assert.Equal(0, json.GetProperty("tables").GetProperty("logs").GetInt64());
-        Assert.Equal(1, json.GetProperty("tables").GetProperty("schema_migrations").GetInt64());
+        Assert.Equal(MigrationCatalog.Default.LatestVersion, json.GetProperty("tables").GetProperty("schema_migrations").GetInt64());
     }
 
     [Fact]
@@ -137,7 +137,7 @@ public sealed class DbCommandsTests : IDisposable
         using var plain = new SqliteConnection($"Data Source={_temp.DatabaseFile};Pooling=False");
         plain.Open();
         Sql.Scalar(plain, $"PRAGMA key = \"x'{hex}'\"");
-        Assert.Equal(1L, Sql.Long(plain, "SELECT count(*) FROM schema_migrations"));
+        Assert.Equal((long)MigrationCatalog.Default.LatestVersion, Sql.Long(plain, "SELECT count(*) FROM schema_migrations"));
     }
 
     private static async Task<(string Out, string Err)> Aico(int expectedExitCode, params string[] args)

@@ -1,0 +1,213 @@
+using System.Threading.Channels;
+using AICO.Bus;
+using AICO.Logging;
+using AICO.Storage;
+
+namespace AICO.LogStore;
+
+/// <summary>
+/// The log consumer: once the database is writable and the bus client authenticated, subscribes to <c>logs/</c>
+/// (the broker's confirmation is what opens every producer's flush gate), writes what arrives in transactions of
+/// bounded size, and answers each batch with the producer's highest contiguous committed sequence, only after the
+/// commit. A failed write is retried, never dropped, and never acknowledged.
+/// </summary>
+internal sealed class LogConsumer(IBusClient bus, EncryptedDatabase database, LogConsumerOptions options, TimeProvider? time = null) : IAsyncDisposable
+{
+    private readonly Channel<(LogBatch Batch, BusMessage Request)> _queue = Channel.CreateBounded<(LogBatch, BusMessage)>(
+        new BoundedChannelOptions(options.QueueCapacity) { SingleReader = true, FullMode = BoundedChannelFullMode.Wait });
+
+    private readonly LogBatchWriter _writer = new(database, time);
+    private readonly CancellationTokenSource _stopping = new();
+    private IAsyncDisposable? _subscription;
+    private Task _running = Task.CompletedTask;
+    private volatile bool _subscribed;
+    private volatile string? _databaseProblem = "database not checked yet";
+    private long _invalid;
+    private long _committedRows;
+
+    public bool Subscribed => _subscribed;
+
+    /// <summary>Null while the last write (or the start-up probe) succeeded; else why the database is not writable.</summary>
+    public string? DatabaseProblem => _databaseProblem;
+
+    public long InvalidMessages => Interlocked.Read(ref _invalid);
+
+    public long CommittedRows => Interlocked.Read(ref _committedRows);
+
+    internal LogBatchWriter Writer => _writer;
+
+    public void Start() => _running = Task.Run(() => RunAsync(_stopping.Token));
+
+    private async Task RunAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            await WaitForWritableDatabaseAsync(cancellationToken).ConfigureAwait(false);
+            await bus.WaitUntilAuthenticatedAsync(cancellationToken).ConfigureAwait(false);
+            _subscription = await SubscribeAsync(cancellationToken).ConfigureAwait(false);
+            _subscribed = true;
+            LoggingDiagnostics.Write($"log consumer subscribed to {LogTopics.Prefix}");
+            await WriteLoopAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+        }
+    }
+
+    private async Task WaitForWritableDatabaseAsync(CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            try
+            {
+                // BEGIN IMMEDIATE takes the write lock: this proves the file is writable with our key and migrated.
+                database.Write((connection, transaction) =>
+                {
+                    using var command = connection.CreateCommand();
+                    command.Transaction = transaction;
+                    command.CommandText = "SELECT count(*) FROM log_producers";
+                    return command.ExecuteScalar();
+                }, cancellationToken);
+                _databaseProblem = null;
+                return;
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                Problem($"database not writable: {ex.Message}");
+                await Task.Delay(options.WriteRetryDelay, cancellationToken).ConfigureAwait(false);
+            }
+        }
+    }
+
+    private async Task<IAsyncDisposable> SubscribeAsync(CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            try
+            {
+                return await bus.SubscribeAsync(LogTopics.Prefix, OnMessageAsync, cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                LoggingDiagnostics.Write($"log consumer cannot subscribe to {LogTopics.Prefix}: {ex.Message}");
+                await Task.Delay(options.WriteRetryDelay, cancellationToken).ConfigureAwait(false);
+            }
+        }
+    }
+
+    private async Task OnMessageAsync(BusMessage message, CancellationToken cancellationToken)
+    {
+        if (message.MessageType != LogTopics.BatchMessageType || message.CorrelationId is null)
+        {
+            Invalid($"unexpected message type '{message.MessageType}' on {message.Topic} from {message.SourceComponent}");
+            return;
+        }
+
+        LogBatch batch;
+        try
+        {
+            batch = LogBatchCodec.Decode(message.Payload.Span);
+        }
+        catch (FormatException ex)
+        {
+            Invalid($"malformed log batch from {message.SourceComponent}: {ex.Message}");
+            return;
+        }
+
+        // The broker stamps the authenticated component: nobody writes records in another component's name.
+        if (LogBatchWriter.ComponentOf(batch.Producer) != message.SourceComponent || !batch.Producer.Contains('/'))
+        {
+            Invalid($"log batch from {message.SourceComponent} names producer '{batch.Producer}'");
+            return;
+        }
+
+        await _queue.Writer.WriteAsync((batch, message), cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task WriteLoopAsync(CancellationToken cancellationToken)
+    {
+        var pending = new List<(LogBatch Batch, BusMessage Request)>();
+        var reader = _queue.Reader;
+        while (await reader.WaitToReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            pending.Clear();
+            var rows = 0;
+            while (rows < options.MaxRowsPerTransaction && reader.TryRead(out var item))
+            {
+                pending.Add(item);
+                rows += item.Batch.Entries.Count;
+            }
+
+            var acks = await CommitAsync(pending, cancellationToken).ConfigureAwait(false);
+            Interlocked.Add(ref _committedRows, rows);
+            foreach (var (batch, request) in pending)
+            {
+                try
+                {
+                    await bus.ReplyAsync(request, LogTopics.AckMessageType, new LogAck(batch.Producer, acks[batch.Producer]).Encode(), cancellationToken).ConfigureAwait(false);
+                }
+                catch (Exception ex) when (ex is not OperationCanceledException)
+                {
+                    // Committed but not acknowledged: the producer resends and the duplicate is ignored.
+                    LoggingDiagnostics.Write($"acknowledgement to {batch.Producer} failed: {ex.Message}");
+                }
+            }
+        }
+    }
+
+    /// <summary>Retries until the batches are committed: a record that reached the consumer is never dropped.</summary>
+    private async Task<IReadOnlyDictionary<string, long>> CommitAsync(List<(LogBatch Batch, BusMessage Request)> pending, CancellationToken cancellationToken)
+    {
+        var batches = pending.ConvertAll(p => p.Batch);
+        while (true)
+        {
+            try
+            {
+                var acks = _writer.Write(batches, cancellationToken);
+                if (_databaseProblem is not null)
+                {
+                    LoggingDiagnostics.Write("log consumer writes to the database again");
+                    _databaseProblem = null;
+                }
+
+                return acks;
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                Problem($"log batch write failed, retrying: {ex.Message}");
+                await Task.Delay(options.WriteRetryDelay, cancellationToken).ConfigureAwait(false);
+            }
+        }
+    }
+
+    private void Problem(string problem)
+    {
+        if (_databaseProblem != problem)
+        {
+            LoggingDiagnostics.Write(problem);
+        }
+
+        _databaseProblem = problem;
+    }
+
+    private void Invalid(string reason)
+    {
+        if (Interlocked.Increment(ref _invalid) <= 10)
+        {
+            LoggingDiagnostics.Write($"ignored: {reason}");
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        _subscribed = false;
+        if (_subscription is not null)
+        {
+            await _subscription.DisposeAsync().ConfigureAwait(false);
+        }
+
+        await _stopping.CancelAsync().ConfigureAwait(false);
+        await _running.ConfigureAwait(false);
+        _stopping.Dispose();
+    }
+}

@@ -1,0 +1,152 @@
+using System.Text;
+using Microsoft.Data.Sqlite;
+
+namespace AICO.LogStore;
+
+/// <summary>
+/// Reads the logs table with a <see cref="LogFilter"/>: one parameterised SELECT (no user text in the SQL), newest
+/// rows first under the limit, handed back oldest first. Shared by the CLI and the gateway's GET /api/v1/logs.
+/// </summary>
+public static class LogQuery
+{
+    private const string Columns =
+        "id, timestamp, level, producer, subsystem, module, message, trace_id, extra ->> '$.span_id', extra ->> '$.exception', extra, sequence, created_at";
+
+    /// <summary>Rows matching <paramref name="filter"/>, in time order.</summary>
+    public static IReadOnlyList<LogRecordRow> Read(SqliteConnection connection, LogFilter filter)
+    {
+        var rows = new List<LogRecordRow>();
+        foreach (var row in Stream(connection, filter))
+        {
+            rows.Add(row);
+        }
+
+        return rows;
+    }
+
+    /// <summary>Streams matching rows without holding them all (export); in time order.</summary>
+    public static IEnumerable<LogRecordRow> Stream(SqliteConnection connection, LogFilter filter)
+    {
+        using var command = Build(connection, filter);
+        using var reader = command.ExecuteReader();
+        while (reader.Read())
+        {
+            yield return ReadRow(reader);
+        }
+    }
+
+    public static long Count(SqliteConnection connection, LogFilter filter)
+    {
+        using var command = connection.CreateCommand();
+        var where = Where(command, filter);
+        command.CommandText = $"SELECT count(*) FROM logs{where}";
+        return Convert.ToInt64(command.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture);
+    }
+
+    internal static SqliteCommand Build(SqliteConnection connection, LogFilter filter)
+    {
+        if (filter.Limit is < 1 or > LogFilter.MaxLimit)
+        {
+            throw new ArgumentOutOfRangeException(nameof(filter), filter.Limit, $"The limit is between 1 and {LogFilter.MaxLimit}.");
+        }
+
+        var command = connection.CreateCommand();
+        var where = Where(command, filter);
+        if (filter.Limit is { } limit)
+        {
+            command.Parameters.AddWithValue("$limit", limit);
+            command.CommandText =
+                $"SELECT * FROM (SELECT {Columns} FROM logs{where} ORDER BY timestamp DESC, id DESC LIMIT $limit) ORDER BY timestamp, id";
+        }
+        else
+        {
+            command.CommandText = $"SELECT {Columns} FROM logs{where} ORDER BY timestamp, id";
+        }
+
+        return command;
+    }
+
+    private static string Where(SqliteCommand command, LogFilter filter)
+    {
+        var clauses = new List<string>();
+        if (filter.MinimumLevel is { } level)
+        {
+            var names = LogLevelNames.AtLeast(level);
+            var placeholders = new StringBuilder();
+            for (var i = 0; i < names.Count; i++)
+            {
+                placeholders.Append(i == 0 ? "" : ", ").Append("$level").Append(i);
+                command.Parameters.AddWithValue("$level" + i, names[i]);
+            }
+
+            clauses.Add($"level IN ({placeholders})");
+        }
+
+        if (!string.IsNullOrEmpty(filter.Component))
+        {
+            clauses.Add("substr(producer, 1, length($component) + 1) = $component || '/'");
+            command.Parameters.AddWithValue("$component", filter.Component);
+        }
+
+        if (!string.IsNullOrEmpty(filter.Subsystem))
+        {
+            clauses.Add("(subsystem = $subsystem OR substr(subsystem, 1, length($subsystem) + 1) = $subsystem || '.')");
+            command.Parameters.AddWithValue("$subsystem", filter.Subsystem);
+        }
+
+        if (filter.Since is { } since)
+        {
+            clauses.Add("timestamp >= $since");
+            command.Parameters.AddWithValue("$since", LogTimestamps.ToText(since));
+        }
+
+        if (filter.Until is { } until)
+        {
+            clauses.Add("timestamp < $until");
+            command.Parameters.AddWithValue("$until", LogTimestamps.ToText(until));
+        }
+
+        if (!string.IsNullOrEmpty(filter.TraceId))
+        {
+            clauses.Add("trace_id = $trace_id");
+            command.Parameters.AddWithValue("$trace_id", filter.TraceId.ToLowerInvariant());
+        }
+
+        if (!string.IsNullOrEmpty(filter.Grep))
+        {
+            clauses.Add("message LIKE '%' || $grep || '%' ESCAPE '\\'");
+            command.Parameters.AddWithValue("$grep", EscapeLike(filter.Grep));
+        }
+
+        if (filter.AfterId is { } afterId)
+        {
+            clauses.Add("id > $after_id");
+            command.Parameters.AddWithValue("$after_id", afterId);
+        }
+
+        return clauses.Count == 0 ? "" : " WHERE " + string.Join(" AND ", clauses);
+    }
+
+    private static string EscapeLike(string text) =>
+        text.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("%", "\\%", StringComparison.Ordinal).Replace("_", "\\_", StringComparison.Ordinal);
+
+    private static LogRecordRow ReadRow(SqliteDataReader r)
+    {
+        var producer = r.GetString(3);
+        return new LogRecordRow(
+            Id: r.GetInt64(0),
+            Timestamp: r.GetString(1),
+            Level: r.GetString(2),
+            Component: LogBatchWriter.ComponentOf(producer),
+            Subsystem: r.GetString(4),
+            Module: r.GetString(5),
+            Message: r.GetString(6),
+            TraceId: r.IsDBNull(7) ? null : r.GetString(7),
+            SpanId: r.IsDBNull(8) ? null : r.GetString(8),
+            Exception: r.IsDBNull(9) ? null : r.GetString(9),
+            Extra: r.IsDBNull(10) ? null : r.GetString(10),
+            Producer: producer,
+            Sequence: r.GetInt64(11),
+            CreatedAt: r.GetString(12));
+    }
+}

@@ -1,0 +1,47 @@
+using System.Globalization;
+
+namespace AICO.LogStore;
+
+/// <summary>
+/// Timestamps in the logs table: ISO 8601 UTC with a fixed six-digit fraction, so text order is time order and a
+/// range filter is a plain string comparison on the indexed column.
+/// </summary>
+public static class LogTimestamps
+{
+    private const string Format = "yyyy-MM-dd'T'HH:mm:ss.ffffff'Z'";
+
+    public static string ToText(DateTimeOffset timestamp) => timestamp.UtcDateTime.ToString(Format, CultureInfo.InvariantCulture);
+
+    public static DateTimeOffset Parse(string text) =>
+        DateTimeOffset.Parse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal);
+
+    /// <summary>
+    /// A point in time from the command line or a query string: ISO 8601 (a date alone is midnight UTC), or a
+    /// duration back from <paramref name="now"/> such as 30s, 15m, 2h, 7d.
+    /// </summary>
+    public static bool TryParseUserTime(string? text, DateTimeOffset now, out DateTimeOffset value)
+    {
+        value = default;
+        if (string.IsNullOrWhiteSpace(text))
+        {
+            return false;
+        }
+
+        text = text.Trim();
+        var unit = text[^1];
+        if (unit is 's' or 'm' or 'h' or 'd' && long.TryParse(text.AsSpan(0, text.Length - 1), NumberStyles.None, CultureInfo.InvariantCulture, out var amount) && amount <= 100_000)
+        {
+            var span = unit switch
+            {
+                's' => TimeSpan.FromSeconds(amount),
+                'm' => TimeSpan.FromMinutes(amount),
+                'h' => TimeSpan.FromHours(amount),
+                _ => TimeSpan.FromDays(amount),
+            };
+            value = now - span;
+            return true;
+        }
+
+        return DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out value);
+    }
+}

@@ -1,0 +1,45 @@
+using AICO.Bus;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+
+namespace AICO.Logging;
+
+/// <summary>
+/// Attaches the process's bus client to the bus logger once the container is built (resolving it while the logger
+/// factory is being built would be circular: the bus client itself takes loggers), and flushes on shutdown.
+/// </summary>
+internal sealed class BusLoggingService(BusLoggerProvider provider, IServiceProvider services, BusLoggingOptions options) : IHostedService
+{
+    public Task StartAsync(CancellationToken cancellationToken)
+    {
+        IBusClient? bus;
+        try
+        {
+            bus = services.GetService<IBusClient>();
+        }
+        catch (Exception ex)
+        {
+            provider.Disable($"the bus client could not be created ({ex.GetType().Name}: {ex.Message})");
+            return Task.CompletedTask;
+        }
+
+        if (bus is null)
+        {
+            provider.Disable("no bus client is configured in this process");
+            return Task.CompletedTask;
+        }
+
+        provider.Start(bus);
+        return Task.CompletedTask;
+    }
+
+    public async Task StopAsync(CancellationToken cancellationToken)
+    {
+        if (provider.Shipper is not null && provider.Gate?.IsOpen == true)
+        {
+            await provider.FlushAsync(options.ShutdownFlushTimeout, cancellationToken).ConfigureAwait(false);
+        }
+
+        await provider.StopAsync().ConfigureAwait(false);
+    }
+}

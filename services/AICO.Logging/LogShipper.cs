@@ -1,0 +1,196 @@
+using AICO.Bus;
+using Microsoft.Extensions.Logging;
+
+namespace AICO.Logging;
+
+/// <summary>
+/// The one background worker of a process's bus logger: while the gate is open it resends unacknowledged batches,
+/// reports buffer drops, takes records from the buffer in order, numbers them, batches and sends them as requests
+/// the consumer answers with an acknowledgement. While the gate is closed it leaves records in the buffer.
+/// </summary>
+internal sealed class LogShipper
+{
+    internal const string DroppedCategory = "AICO.Logging.LogBuffer";
+
+    private readonly IBusClient _bus;
+    private readonly LogBuffer _buffer;
+    private readonly FlushGate _gate;
+    private readonly DeliveryWindow _window;
+    private readonly WorkSignal _signal;
+    private readonly BusLoggingOptions _options;
+    private readonly LoggingMetrics _metrics;
+    private readonly TimeProvider _time;
+    private readonly string _topic;
+    private readonly Lock _handOff = new();
+    private long _nextSequence = 1;
+    private int _failuresReported;
+
+    public LogShipper(IBusClient bus, string producer, LogBuffer buffer, FlushGate gate, DeliveryWindow window,
+        WorkSignal signal, BusLoggingOptions options, LoggingMetrics metrics, TimeProvider time)
+    {
+        _bus = bus;
+        Producer = producer;
+        _buffer = buffer;
+        _gate = gate;
+        _window = window;
+        _signal = signal;
+        _options = options;
+        _metrics = metrics;
+        _time = time;
+        _topic = LogTopics.ForComponent(bus.Component);
+    }
+
+    public string Producer { get; }
+
+    /// <summary>The sequence number the next record leaving the buffer gets.</summary>
+    public long NextSequence => Interlocked.Read(ref _nextSequence);
+
+    /// <summary>True when nothing is buffered, nothing is being sealed, and everything sent is acknowledged.</summary>
+    public bool Idle
+    {
+        get
+        {
+            // Under the hand-off lock: records taken from the buffer are in the window before anyone looks again.
+            lock (_handOff)
+            {
+                return _buffer.Count == 0 && _window.BatchCount == 0;
+            }
+        }
+    }
+
+    public async Task RunAsync(CancellationToken cancellationToken)
+    {
+        var batch = new List<LogEntry>(_options.MaxBatchSize);
+        try
+        {
+            while (!cancellationToken.IsCancellationRequested)
+            {
+                if (!_gate.IsOpen)
+                {
+                    await _signal.WaitAsync(_options.ClosedGatePollInterval, cancellationToken).ConfigureAwait(false);
+                    continue;
+                }
+
+                while (_gate.IsOpen && _window.NextToResend(_time.GetUtcNow()) is { } pending)
+                {
+                    _metrics.Resent.Add(1);
+                    Send(pending, cancellationToken);
+                }
+
+                if (_window.IsFull)
+                {
+                    await _signal.WaitAsync(_options.RetryDelay, cancellationToken).ConfigureAwait(false);
+                    continue;
+                }
+
+                PendingBatch? pendingBatch = null;
+                lock (_handOff)
+                {
+                    batch.Clear();
+                    var dropped = _buffer.TakeUnreportedDrops();
+                    if (dropped > 0)
+                    {
+                        batch.Add(DroppedRecord(dropped));
+                    }
+
+                    _buffer.TakeOldest(batch, _options.MaxBatchSize - batch.Count);
+                    if (batch.Count > 0)
+                    {
+                        pendingBatch = Seal(batch);
+                        pendingBatch.InFlight = true;
+                        pendingBatch.Attempts = 1;
+                        _window.Add(pendingBatch);
+                    }
+                }
+
+                if (pendingBatch is null)
+                {
+                    var wait = _window.HasWaitingResends ? _options.RetryDelay : _options.OpenGatePollInterval;
+                    await _signal.WaitAsync(wait, cancellationToken).ConfigureAwait(false);
+                    continue;
+                }
+
+                _metrics.Sent.Add(pendingBatch.RecordCount);
+                Send(pendingBatch, cancellationToken);
+            }
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+        }
+    }
+
+    private PendingBatch Seal(List<LogEntry> batch)
+    {
+        var first = _nextSequence;
+        foreach (var entry in batch)
+        {
+            entry.Sequence = _nextSequence++;
+            entry.SealExtra();
+        }
+
+        Interlocked.Exchange(ref _nextSequence, _nextSequence);
+        return new PendingBatch(first, _nextSequence - 1, batch.Count, LogBatchCodec.Encode(Producer, batch));
+    }
+
+    private void Send(PendingBatch batch, CancellationToken cancellationToken) =>
+        _ = SendAsync(batch, cancellationToken);
+
+    private async Task SendAsync(PendingBatch batch, CancellationToken cancellationToken)
+    {
+        try
+        {
+            // Anything the bus client logs synchronously on this thread is ignored, not fed back into the buffer.
+            Task<BusMessage> request;
+            var entered = ReentrancyGuard.TryEnter();
+            try
+            {
+                request = _bus.RequestAsync(_topic, LogTopics.BatchMessageType, batch.Payload, _options.AckTimeout, cancellationToken);
+            }
+            finally
+            {
+                if (entered)
+                {
+                    ReentrancyGuard.Exit();
+                }
+            }
+
+            var reply = await request.ConfigureAwait(false);
+            var ack = LogAck.Decode(reply.Payload.Span);
+            if (ack.Producer != Producer)
+            {
+                throw new FormatException($"acknowledgement names producer '{ack.Producer}'");
+            }
+
+            _metrics.Acknowledged.Add(_window.Complete(batch, ack.ContiguousSequence));
+            if (Interlocked.Exchange(ref _failuresReported, 0) > 0)
+            {
+                LoggingDiagnostics.Write($"{Producer}: log batches are acknowledged again");
+            }
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            _window.Failed(batch, _time.GetUtcNow());
+        }
+        catch (Exception ex)
+        {
+            _window.Failed(batch, _time.GetUtcNow() + _options.RetryDelay);
+            if (Interlocked.Exchange(ref _failuresReported, 1) == 0)
+            {
+                LoggingDiagnostics.Write($"{Producer}: log batch {batch.FirstSequence}-{batch.LastSequence} not acknowledged ({ex.GetType().Name}: {ex.Message}); it will be sent again");
+            }
+
+            _gate.Recheck();
+        }
+
+        _signal.Set();
+    }
+
+    private LogEntry DroppedRecord(long dropped) => new()
+    {
+        Timestamp = _time.GetUtcNow(),
+        Level = LogLevel.Warning,
+        Category = DroppedCategory,
+        Message = $"{dropped} log records were dropped while buffering",
+        ExtraJson = $"{{\"dropped\":{dropped}}}",
+    };
+}

@@ -1,0 +1,253 @@
+using System.Diagnostics;
+using System.Globalization;
+using AICO.Bus;
+using AICO.Logging;
+using AICO.LogStore;
+using AICO.Security;
+using AICO.Storage;
+using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.Logging;
+
+namespace AICO.Benchmarks;
+
+/// <summary>
+/// The log pipeline end to end beside its ceiling, in one run on one encrypted database file each:
+/// (1) raw: the same log rows written straight into the encrypted database by the consumer's batch writer
+///     (same SQL, same transaction size), no bus;
+/// (2) pipeline: N producer threads, each with its own bus client and bus logger (ILogger.LogInformation) ->
+///     broker (CURVE + sealed sessions) -> log consumer -> encrypted database.
+/// Reports records/s, the ratio, latency from the ILogger call to the committed row (p50/p99), and records lost.
+/// Usage: logging-pipeline [producers] [records per producer]
+/// </summary>
+internal static class LoggingPipelineBenchmark
+{
+    private const int RowsPerTransaction = 5_000;
+
+    public static async Task<int> RunAsync(string[] args)
+    {
+        var producers = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 4;
+        var perProducer = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 50_000;
+        var total = producers * perProducer;
+        var root = Path.Combine(Path.GetTempPath(), "aico-bench-logging-" + Guid.NewGuid().ToString("N"));
+        try
+        {
+            var paths = new AicoPaths(Path.Combine(root, "data"), Path.Combine(root, "data", "run"));
+            var store = new MasterKeyStore(paths);
+            store.Create(force: false);
+            var derivation = store.LoadDerivation();
+
+            var raw = Raw(Path.Combine(root, "raw.db"), derivation, producers, perProducer);
+            var pipeline = await PipelineAsync(paths, derivation, producers, perProducer);
+
+            Console.WriteLine($"logging pipeline: {producers} producers x {perProducer:N0} records = {total:N0} records, SQLCipher 4, WAL, {RowsPerTransaction} rows per transaction at most");
+            Console.WriteLine("| path | records/s | ratio | latency p50 | latency p99 | lost | duplicates |");
+            Console.WriteLine("| --- | ---: | ---: | ---: | ---: | ---: | ---: |");
+            Console.WriteLine($"| raw: batch writer straight into the encrypted DB | {raw:N0} | 1.00 | - | - | - | - |");
+            Console.WriteLine($"| pipeline: ILogger -> bus logger -> broker -> consumer -> encrypted DB (flat out) | {pipeline.Rate:N0} | {pipeline.Rate / raw:F2} | {pipeline.P50:F0} ms | {pipeline.P99:F0} ms | {pipeline.Lost} | {pipeline.Duplicates} |");
+            return pipeline.Lost == 0 ? 0 : 1;
+        }
+        finally
+        {
+            SqliteConnection.ClearAllPools();
+            if (Directory.Exists(root))
+            {
+                Directory.Delete(root, recursive: true);
+            }
+        }
+    }
+
+    private static double Raw(string path, KeyDerivation derivation, int producers, int perProducer)
+    {
+        var database = new EncryptedDatabase(new StorageOptions(path, derivation.DatabaseKey()));
+        database.Migrate();
+        var writer = new LogBatchWriter(database);
+        var now = DateTimeOffset.UtcNow;
+        var batches = new List<LogBatch>();
+        for (var p = 0; p < producers; p++)
+        {
+            for (var first = 1; first <= perProducer; first += 512)
+            {
+                var count = Math.Min(512, perProducer - first + 1);
+                batches.Add(new LogBatch($"bench/{p}", Enumerable.Range(first, count).Select(i => new LogEntry
+                {
+                    Sequence = i,
+                    Timestamp = now,
+                    Level = LogLevel.Information,
+                    Category = "AICO.Benchmarks.Producer",
+                    Message = $"record {i} of bench-{p}",
+                    ExtraJson = $"{{\"Number\":\"{i}\",\"Producer\":\"bench-{p}\"}}",
+                }).ToList()));
+            }
+        }
+
+        var watch = Stopwatch.StartNew();
+        var group = new List<LogBatch>();
+        var rows = 0;
+        foreach (var batch in batches)
+        {
+            group.Add(batch);
+            rows += batch.Entries.Count;
+            if (rows >= RowsPerTransaction)
+            {
+                writer.Write(group);
+                group.Clear();
+                rows = 0;
+            }
+        }
+
+        if (group.Count > 0)
+        {
+            writer.Write(group);
+        }
+
+        watch.Stop();
+        return producers * perProducer / watch.Elapsed.TotalSeconds;
+    }
+
+    private static async Task<(double Rate, double P50, double P99, long Lost, long Duplicates)> PipelineAsync(
+        AicoPaths paths, KeyDerivation derivation, int producers, int perProducer)
+    {
+        var total = (long)producers * perProducer;
+        await using var broker = new BrokerEngine(
+            derivation.CurveKeyPair(Components.Broker),
+            Components.Clients.ToDictionary(c => c, c => derivation.CurveKeyPair(c).PublicKeyZ85),
+            new BrokerOptions { Endpoint = "tcp://127.0.0.1:0" });
+        broker.Start();
+        var database = new EncryptedDatabase(StorageOptions.FromKeyStore(paths));
+        database.Migrate();
+
+        BusClient Client(string component)
+        {
+            var client = new BusClient(ComponentKeys.Derive(derivation, component), new BusClientOptions { Endpoint = broker.BoundEndpoint });
+            client.Start();
+            return client;
+        }
+
+        await using var consumerClient = Client(Components.LogConsumer);
+        await using var consumer = new LogConsumer(consumerClient, database, new LogConsumerOptions { MaxRowsPerTransaction = RowsPerTransaction });
+        consumer.Start();
+
+        // Producers of the allowed client components; several may share one (each is its own producer instance).
+        string[] components = [Components.Gateway, Components.ModelService, Components.Cli];
+        var clients = new List<BusClient>();
+        var providers = new List<BusLoggerProvider>();
+        for (var p = 0; p < producers; p++)
+        {
+            var client = Client(components[p % components.Length]);
+            await client.WaitUntilAuthenticatedAsync(CancellationToken.None);
+            // A buffer as large as the run: the measurement is throughput with nothing dropped.
+            var provider = new BusLoggerProvider(new BusLoggingOptions { BufferCapacity = perProducer + 1 });
+            provider.Start(client);
+            clients.Add(client);
+            providers.Add(provider);
+        }
+
+        await WaitAsync(() => providers.All(p => p.Gate?.IsOpen == true), TimeSpan.FromSeconds(60));
+
+        var watch = Stopwatch.StartNew();
+        var threads = providers.Select((provider, p) => new Thread(() =>
+        {
+            var logger = provider.CreateLogger("AICO.Benchmarks.Producer");
+            var name = $"producer-{p}";
+            for (var i = 1; i <= perProducer; i++)
+            {
+                logger.LogInformation("record {Number} of {Producer}", i, name);
+            }
+        })).ToList();
+        threads.ForEach(t => t.Start());
+        threads.ForEach(t => t.Join());
+        await WaitAsync(() => consumer.CommittedRows >= total, TimeSpan.FromMinutes(5));
+        watch.Stop();
+        foreach (var provider in providers)
+        {
+            await provider.FlushAsync(TimeSpan.FromSeconds(30));
+        }
+
+        // Latency at a steady rate below saturation (at full speed it is only the queue length): each producer logs
+        // one record every 2 ms for 3 s, i.e. ~500 records/s per producer.
+        var paced = providers.Select((provider, p) => new Thread(() =>
+        {
+            var logger = provider.CreateLogger("AICO.Benchmarks.Paced");
+            var clock = Stopwatch.StartNew();
+            for (var i = 1; clock.Elapsed < TimeSpan.FromSeconds(3); i++)
+            {
+                logger.LogInformation("paced {Number}", i);
+                Thread.Sleep(2);
+            }
+        })).ToList();
+        paced.ForEach(t => t.Start());
+        paced.ForEach(t => t.Join());
+        foreach (var provider in providers)
+        {
+            await provider.FlushAsync(TimeSpan.FromSeconds(30));
+        }
+
+        var pacedLatencies = Latencies(database, "module = 'Paced'");
+        Console.WriteLine($"paced: {pacedLatencies.Count:N0} records at a steady ~{producers * 500:N0} records/s: latency p50 {Percentile(pacedLatencies, 0.50):F0} ms, p99 {Percentile(pacedLatencies, 0.99):F0} ms");
+
+        var latencies = Latencies(database, "module = 'Producer'");
+        var stored = latencies.Count;
+        var duplicates = database.Execute(c =>
+        {
+            using var command = c.CreateCommand();
+            command.CommandText = "SELECT coalesce(sum(duplicates), 0) FROM log_producers";
+            return Convert.ToInt64(command.ExecuteScalar(), CultureInfo.InvariantCulture);
+        });
+
+        foreach (var provider in providers)
+        {
+            await provider.StopAsync();
+            provider.Dispose();
+        }
+
+        foreach (var client in clients)
+        {
+            await client.DisposeAsync();
+        }
+
+        var dropped = providers.Sum(p => p.Buffer.DroppedTotal);
+        if (dropped > 0)
+        {
+            Console.Error.WriteLine($"{dropped} records were dropped by full buffers");
+        }
+
+        return (total / watch.Elapsed.TotalSeconds, Percentile(latencies, 0.50), Percentile(latencies, 0.99), total - stored, duplicates);
+    }
+
+    /// <summary>From the ILogger call (the record's timestamp) to its row being stored (created_at, millisecond resolution).</summary>
+    private static List<double> Latencies(EncryptedDatabase database, string where)
+    {
+        var latencies = database.Execute(c =>
+        {
+            using var command = c.CreateCommand();
+            command.CommandText = $"SELECT timestamp, created_at FROM logs WHERE {where}";
+            using var r = command.ExecuteReader();
+            var list = new List<double>();
+            while (r.Read())
+            {
+                list.Add((LogTimestamps.Parse(r.GetString(1)) - LogTimestamps.Parse(r.GetString(0))).TotalMilliseconds);
+            }
+
+            return list;
+        });
+        latencies.Sort();
+        return latencies;
+    }
+
+    private static double Percentile(List<double> sorted, double p) =>
+        sorted.Count == 0 ? double.NaN : sorted[Math.Min(sorted.Count - 1, (int)(p * sorted.Count))];
+
+    private static async Task WaitAsync(Func<bool> condition, TimeSpan timeout)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (!condition())
+        {
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new TimeoutException("the pipeline did not deliver in time");
+            }
+
+            await Task.Delay(20);
+        }
+    }
+}
