@@ -71,7 +71,7 @@ public static class GatewayHost
         });
 
         services.TryAddSingleton<IModelServiceClient, BusModelServiceClient>();
-        services.TryAddSingleton<Logs.LogStore>();
+        services.TryAddSingleton<Logs.LogReader>();
         services.AddHostedService<ShutdownFileWatcher>();
         services.AddHealthChecks().AddCheck<ModelServiceHealthCheck>("modelservice");
         return builder;

@@ -29,7 +29,7 @@ public sealed class LogsFixture : IAsyncLifetime
                     "INSERT INTO logs (timestamp, level, subsystem, module, topic, message, trace_id, producer, sequence) " +
                     "VALUES ($ts, $level, $subsystem, 'm', $topic, $message, $trace, $producer, $seq)";
                 var component = i % 2 == 0 ? "gateway" : "modelservice";
-                command.Parameters.AddWithValue("$ts", Start.AddMinutes(i).UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'"));
+                command.Parameters.AddWithValue("$ts", AICO.LogStore.LogTimestamps.ToText(Start.AddMinutes(i)));
                 command.Parameters.AddWithValue("$level", levels[i]);
                 command.Parameters.AddWithValue("$subsystem", i < 5 ? "AICO.Gateway.Endpoints" : "Microsoft.AspNetCore.Hosting");
                 command.Parameters.AddWithValue("$topic", $"logs/{component}/x");
@@ -122,8 +122,9 @@ public class LogsEndpointTests(LogsFixture fixture) : IClassFixture<LogsFixture>
 
         var json = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement;
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        Assert.True(json.GetProperty("rows").GetInt64() >= 1);
-        Assert.True(json.GetProperty("byLevel").TryGetProperty("INFO", out _));
+        Assert.Equal(10, json.GetProperty("rows").GetInt64());
+        Assert.Equal(4, json.GetProperty("byLevel").GetProperty("INFO").GetInt64());
+        Assert.Equal(5, json.GetProperty("byComponent").GetProperty("gateway").GetInt64());
     }
 
     [Fact]

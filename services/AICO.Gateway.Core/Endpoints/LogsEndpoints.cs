@@ -1,10 +1,12 @@
 using AICO.Gateway.Auth;
 using AICO.Gateway.Logs;
+using AICO.LogStore;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.Logging;
 
 namespace AICO.Gateway.Endpoints;
 
@@ -22,7 +24,7 @@ internal static class LogsEndpoints
         admin.MapGet("/logs/stats", StatsAsync)
             .WithName("AdminLogStats")
             .WithSummary("Rows in the logs table, its time span, rows per level and per subsystem.")
-            .Produces<LogStats>();
+            .Produces<LogStatistics>();
 
         admin.MapDelete("/logs", DeleteAsync)
             .WithName("AdminDeleteLogs")
@@ -33,7 +35,7 @@ internal static class LogsEndpoints
     }
 
     private static async Task<Results<Ok<LogPage>, ValidationProblem>> QueryAsync(
-        [FromServices] LogStore store,
+        [FromServices] LogReader store,
         [FromQuery] string? level,
         [FromQuery] string? component,
         [FromQuery] string? subsystem,
@@ -46,10 +48,17 @@ internal static class LogsEndpoints
         CancellationToken cancellationToken)
     {
         var errors = new Dictionary<string, string[]>();
-        var minimum = level is null ? null : LogsQuery.NormalizeLevel(level);
-        if (level is not null && minimum is null)
+        LogLevel? minimum = null;
+        if (level is not null)
         {
-            errors["level"] = [$"must be one of {string.Join(", ", LogsQuery.Levels)}"];
+            if (LogLevelNames.TryParse(level, out var parsed))
+            {
+                minimum = parsed;
+            }
+            else
+            {
+                errors["level"] = [$"must be one of {string.Join(", ", LogLevelNames.All)}"];
+            }
         }
 
         if (limit is < 1 or > LogsQuery.MaxLimit)
@@ -92,11 +101,11 @@ internal static class LogsEndpoints
         return TypedResults.Ok(await store.QueryAsync(query, cancellationToken));
     }
 
-    private static async Task<Ok<LogStats>> StatsAsync([FromServices] LogStore store, CancellationToken cancellationToken) =>
+    private static async Task<Ok<LogStatistics>> StatsAsync([FromServices] LogReader store, CancellationToken cancellationToken) =>
         TypedResults.Ok(await store.StatsAsync(cancellationToken));
 
-    private static async Task<Ok<LogsDeleted>> DeleteAsync([FromServices] LogStore store, [FromQuery] DateTimeOffset before, CancellationToken cancellationToken) =>
-        TypedResults.Ok(new LogsDeleted(await store.DeleteBeforeAsync(before, cancellationToken), LogStore.Text(before)));
+    private static async Task<Ok<LogsDeleted>> DeleteAsync([FromServices] LogReader store, [FromQuery] DateTimeOffset before, CancellationToken cancellationToken) =>
+        TypedResults.Ok(new LogsDeleted(await store.DeleteBeforeAsync(before, cancellationToken), LogTimestamps.ToText(before)));
 
     private static string? Blank(string? value) => string.IsNullOrWhiteSpace(value) ? null : value.Trim();
 }

@@ -16,8 +16,5 @@ public sealed record LogEntry(
 /// <summary>A page of log rows, newest first; pass <see cref="NextCursor"/> as ?cursor= for the next (older) page.</summary>
 public sealed record LogPage(IReadOnlyList<LogEntry> Items, long? NextCursor);
 
-/// <summary>What the logs table holds: row count, time span, rows per level and per subsystem.</summary>
-public sealed record LogStats(long Rows, string? Oldest, string? Newest, IReadOnlyDictionary<string, long> ByLevel, IReadOnlyDictionary<string, long> BySubsystem);
-
 /// <summary>The answer to DELETE /api/v1/admin/logs.</summary>
 public sealed record LogsDeleted(long Deleted, string Before);

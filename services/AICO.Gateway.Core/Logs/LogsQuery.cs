@@ -1,16 +1,16 @@
+using Microsoft.Extensions.Logging;
+
 namespace AICO.Gateway.Logs;
 
-/// <summary>The filters of GET /api/v1/logs (those of `aico logs ls`), already validated.</summary>
+/// <summary>The filters of GET /api/v1/logs (those of `aico logs ls`), already validated.
+/// Its own query rather than AICO.LogStore.LogQuery because the API pages backwards by id (a stable cursor).</summary>
 public sealed record LogsQuery
 {
     public const int DefaultLimit = 100;
     public const int MaxLimit = 1000;
 
-    /// <summary>Stored level names, most verbose first (the original system's names).</summary>
-    public static IReadOnlyList<string> Levels { get; } = ["TRACE", "DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"];
-
     /// <summary>This level and every more severe one.</summary>
-    public string? MinimumLevel { get; init; }
+    public LogLevel? MinimumLevel { get; init; }
     public string? Component { get; init; }
     public string? Subsystem { get; init; }
     public DateTimeOffset? Since { get; init; }
@@ -22,15 +22,4 @@ public sealed record LogsQuery
     /// <summary>Only rows with a smaller id (older) than this: the previous page's next cursor.</summary>
     public long? Cursor { get; init; }
 
-    /// <summary>Accepts the stored names and .NET's (information, warn, fatal, ...); null when unknown.</summary>
-    public static string? NormalizeLevel(string text) => text.Trim().ToUpperInvariant() switch
-    {
-        "TRACE" or "TRCE" => "TRACE",
-        "DEBUG" or "DBUG" => "DEBUG",
-        "INFO" or "INFORMATION" => "INFO",
-        "WARN" or "WARNING" => "WARNING",
-        "ERROR" or "FAIL" => "ERROR",
-        "CRITICAL" or "CRIT" or "FATAL" => "CRITICAL",
-        _ => null,
-    };
 }

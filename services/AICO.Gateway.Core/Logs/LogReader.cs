@@ -1,4 +1,4 @@
-using System.Globalization;
+using AICO.LogStore;
 using AICO.Storage;
 using Microsoft.Data.Sqlite;
 
@@ -8,7 +8,7 @@ namespace AICO.Gateway.Logs;
 /// Reads and trims the logs table of the encrypted database for the gateway. Every value is a parameter, never SQL
 /// text. Paging is by row id, newest first, so a page boundary never moves while new rows arrive.
 /// </summary>
-internal sealed class LogStore(EncryptedDatabase database)
+internal sealed class LogReader(EncryptedDatabase database)
 {
     private const int DeleteBatch = 5_000;
 
@@ -18,7 +18,7 @@ internal sealed class LogStore(EncryptedDatabase database)
         var where = new List<string>();
         if (query.MinimumLevel is { } level)
         {
-            var names = LogsQuery.Levels.Skip(LogsQuery.Levels.ToList().IndexOf(level)).ToList();
+            var names = LogLevelNames.AtLeast(level);
             where.Add("level IN (" + string.Join(", ", names.Select((n, i) => Parameter(command, "$level" + i, n))) + ")");
         }
 
@@ -34,12 +34,12 @@ internal sealed class LogStore(EncryptedDatabase database)
 
         if (query.Since is { } since)
         {
-            where.Add("timestamp >= " + Parameter(command, "$since", Text(since)));
+            where.Add("timestamp >= " + Parameter(command, "$since", LogTimestamps.ToText(since)));
         }
 
         if (query.Until is { } until)
         {
-            where.Add("timestamp < " + Parameter(command, "$until", Text(until)));
+            where.Add("timestamp < " + Parameter(command, "$until", LogTimestamps.ToText(until)));
         }
 
         if (query.TraceId is { } traceId)
@@ -79,42 +79,13 @@ internal sealed class LogStore(EncryptedDatabase database)
         return new LogPage(items, more ? items[^1].Id : null);
     }, cancellationToken), cancellationToken);
 
-    public Task<LogStats> StatsAsync(CancellationToken cancellationToken) => Task.Run(() => database.Execute(connection =>
-    {
-        using var command = connection.CreateCommand();
-        command.CommandText = "SELECT count(*), min(timestamp), max(timestamp) FROM logs";
-        using var r = command.ExecuteReader();
-        r.Read();
-        return new LogStats(r.GetInt64(0), Nullable(r, 1), Nullable(r, 2),
-            Groups(connection, "SELECT level, count(*) FROM logs GROUP BY level ORDER BY level"),
-            Groups(connection, "SELECT subsystem, count(*) FROM logs GROUP BY subsystem ORDER BY subsystem"));
-    }, cancellationToken), cancellationToken);
+    /// <summary>Rows per level and component, per-producer delivery accounting, time span (shared with `aico logs stat`).</summary>
+    public Task<LogStatistics> StatsAsync(CancellationToken cancellationToken) =>
+        Task.Run(() => database.Execute(LogStatistics.Read, cancellationToken), cancellationToken);
 
-    /// <summary>Deletes rows older than <paramref name="before"/> in small transactions, so writers never wait long.</summary>
-    public Task<long> DeleteBeforeAsync(DateTimeOffset before, CancellationToken cancellationToken) => Task.Run(() =>
-    {
-        long deleted = 0;
-        int n;
-        do
-        {
-            n = database.Write((connection, transaction) =>
-            {
-                using var command = connection.CreateCommand();
-                command.Transaction = transaction;
-                command.CommandText = "DELETE FROM logs WHERE id IN (SELECT id FROM logs WHERE timestamp < $before LIMIT $batch)";
-                command.Parameters.AddWithValue("$before", Text(before));
-                command.Parameters.AddWithValue("$batch", DeleteBatch);
-                return command.ExecuteNonQuery();
-            }, cancellationToken);
-            deleted += n;
-        }
-        while (n == DeleteBatch && !cancellationToken.IsCancellationRequested);
-
-        return deleted;
-    }, cancellationToken);
-
-    /// <summary>The stored timestamp form: ISO 8601 UTC with milliseconds, which sorts as text.</summary>
-    public static string Text(DateTimeOffset value) => value.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture);
+    /// <summary>Deletes rows older than <paramref name="before"/> in small transactions (shared with `aico logs rm`).</summary>
+    public Task<long> DeleteBeforeAsync(DateTimeOffset before, CancellationToken cancellationToken) =>
+        Task.Run(() => LogDeletion.DeleteBefore(database, before, DeleteBatch, cancellationToken), cancellationToken);
 
     private static string Parameter(SqliteCommand command, string name, object value)
     {
@@ -123,18 +94,4 @@ internal sealed class LogStore(EncryptedDatabase database)
     }
 
     private static string? Nullable(SqliteDataReader r, int i) => r.IsDBNull(i) ? null : r.GetString(i);
-
-    private static Dictionary<string, long> Groups(SqliteConnection connection, string sql)
-    {
-        var result = new Dictionary<string, long>(StringComparer.Ordinal);
-        using var command = connection.CreateCommand();
-        command.CommandText = sql;
-        using var r = command.ExecuteReader();
-        while (r.Read())
-        {
-            result[r.GetString(0)] = r.GetInt64(1);
-        }
-
-        return result;
-    }
 }
