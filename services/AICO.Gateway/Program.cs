@@ -8,4 +8,5 @@ builder.AddAicoBusLogging();
 builder.AddAicoDatabase(Components.Gateway);
 
 var app = GatewayHost.Build(builder);
+app.Logger.LogInformation("AICO gateway starting with public key {PublicKey}", app.Services.GetRequiredService<ComponentKeys>().KeyPair.PublicKeyZ85);
 await GatewayHost.RunAsync(app);
