@@ -3,6 +3,9 @@ using System.Net.Http.Json;
 using AICO.Bus;
 using AICO.Gateway;
 using AICO.Models;
+using AICO.Models.Contracts;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
 using AICO.Security;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
@@ -53,6 +56,22 @@ internal static class EmbeddingsBenchmark
         await app.StartAsync();
         using var http = new HttpClient { BaseAddress = new Uri(app.Urls.First()) };
 
+        var fixedReply = new EmbeddingsReply(EmbeddingEngine.ModelName, EmbeddingEngine.Dimensions, await engine.EmbedAsync([Sentence], CancellationToken.None));
+        var fixedBuilder = GatewayHost.CreateBuilder(["--urls=http://127.0.0.1:0", $"--{AicoPaths.DataDirVariable}={data}", "--Logging:LogLevel:Default=Warning", "--environment=Production"]);
+        fixedBuilder.Services.AddSingleton<IBusClient>(gatewayBus);
+        fixedBuilder.Services.AddSingleton<AICO.Gateway.ModelService.IModelServiceClient>(new FixedReplyClient(fixedReply));
+        var fixedGateway = GatewayHost.Build(fixedBuilder);
+        await fixedGateway.StartAsync();
+        using var fixedHttp = new HttpClient { BaseAddress = new Uri(fixedGateway.Urls.First()) };
+
+        var bareBuilder = WebApplication.CreateSlimBuilder(["--urls=http://127.0.0.1:0"]);
+        bareBuilder.Logging.ClearProviders();
+        bareBuilder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.TypeInfoResolverChain.Insert(0, ModelServiceJsonContext.Default));
+        var bare = bareBuilder.Build();
+        bare.MapPost("/fixed", (EmbeddingsRequest r) => TypedResults.Ok(fixedReply));
+        await bare.StartAsync();
+        using var bareHttp = new HttpClient { BaseAddress = new Uri(bare.Urls.First()) };
+
         Console.WriteLine($"embeddings benchmark: {requests} requests of one sentence per run, engine concurrency {options.EmbeddingConcurrency}, {Environment.ProcessorCount} cores");
         Func<Task> inProcess = () => engine.EmbedAsync([Sentence], CancellationToken.None);
         Func<Task> throughGateway = async () =>
@@ -62,6 +81,8 @@ internal static class EmbeddingsBenchmark
             await response.Content.ReadAsByteArrayAsync();
         };
 
+        Func<Task> bareFixed = () => PostAsync(bareHttp, "/fixed");
+        Func<Task> gatewayFixed = () => PostAsync(fixedHttp, "/api/v1/embeddings");
         var payload = System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(new AICO.Models.Contracts.EmbeddingsRequest([Sentence]), AICO.Models.Contracts.ModelServiceJsonContext.Default.EmbeddingsRequest);
         Func<Task> overBus = () => gatewayBus.RequestAsync(AICO.Models.Contracts.ModelServiceTopics.EmbeddingsRequest, AICO.Models.Contracts.ModelServiceTopics.EmbeddingsRequestType, payload, TimeSpan.FromSeconds(30), CancellationToken.None);
 
@@ -79,16 +100,46 @@ internal static class EmbeddingsBenchmark
             rows.Add($"| {concurrency} | HTTP -> gateway -> bus -> model service | {full.Rate:N0} | {full.P50:0.00} | {full.P99:0.00} | {full.P50 / raw.P50:0.00}x | {full.P50 - raw.P50:+0.00;-0.00} |");
         }
 
+        // The HTTP layer alone: the same request and reply JSON, a fixed reply instead of the model, so the gateway's
+        // own cost (middleware, auth, validation, ProblemDetails wiring, telemetry) is read against bare Kestrel.
+        await MeasureAsync(bareFixed, 50, 1);
+        await MeasureAsync(gatewayFixed, 50, 1);
+        var bareRun = await MeasureAsync(bareFixed, requests * 4, 1);
+        var gatewayRun = await MeasureAsync(gatewayFixed, requests * 4, 1);
+
         Console.WriteLine();
         Console.WriteLine("| concurrency | path | requests/s | p50 ms | p99 ms | p50 ratio | p50 added ms |");
         Console.WriteLine("| ---: | --- | ---: | ---: | ---: | ---: | ---: |");
         rows.ForEach(Console.WriteLine);
+        Console.WriteLine();
+        Console.WriteLine("| HTTP layer alone, fixed reply, concurrency 1 | requests/s | p50 ms | p99 ms |");
+        Console.WriteLine("| --- | ---: | ---: | ---: |");
+        Console.WriteLine($"| bare minimal API (CreateSlimBuilder, same JSON) | {bareRun.Rate:N0} | {bareRun.P50:0.000} | {bareRun.P99:0.000} |");
+        Console.WriteLine($"| gateway POST /api/v1/embeddings | {gatewayRun.Rate:N0} | {gatewayRun.P50:0.000} | {gatewayRun.P99:0.000} |");
 
+        await bare.StopAsync();
+        await bare.DisposeAsync();
+        await fixedGateway.StopAsync();
+        await fixedGateway.DisposeAsync();
         await app.StopAsync();
         await app.DisposeAsync();
         await worker.StopAsync(CancellationToken.None);
         Directory.Delete(data, recursive: true);
         return 0;
+    }
+
+    private static async Task PostAsync(HttpClient http, string path)
+    {
+        using var response = await http.PostAsJsonAsync(path, new { input = new[] { Sentence } });
+        response.EnsureSuccessStatusCode();
+        await response.Content.ReadAsByteArrayAsync();
+    }
+
+    private sealed class FixedReplyClient(EmbeddingsReply reply) : AICO.Gateway.ModelService.IModelServiceClient
+    {
+        public Task<EmbeddingsReply> EmbedAsync(EmbeddingsRequest request, CancellationToken cancellationToken) => Task.FromResult(reply);
+
+        public Task<ChatReply> ChatAsync(ChatRequest request, CancellationToken cancellationToken) => throw new NotSupportedException();
     }
 
     private static async Task<BusClient> ClientAsync(KeyDerivation keys, string component, string endpoint)
