@@ -30,7 +30,7 @@ public sealed class LogEntry
     /// <summary>Structured state and scope values as a JSON object, or null when there are none.</summary>
     public string? ExtraJson { get; internal set; }
 
-    /// <summary>The structured state of the log call (immutable by convention); serialised by the worker, not the caller.</summary>
+    /// <summary>The structured state pairs of the log call, copied on the caller's thread; serialised by the worker.</summary>
     internal IReadOnlyList<KeyValuePair<string, object?>>? State { get; init; }
 
     /// <summary>Scope values, captured on the caller's thread because scopes end.</summary>

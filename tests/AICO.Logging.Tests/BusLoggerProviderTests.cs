@@ -191,6 +191,22 @@ public sealed class BusLoggerProviderTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task State_that_is_unreadable_after_the_call_is_still_delivered_when_the_gate_opens_later()
+    {
+        // Like ASP.NET Core's request log, whose values are read from an HttpContext that is recycled after the request.
+        _provider.Start(_bus);
+        _bus.SetState(BusConnectionState.Unreachable);
+        var state = new ExpiringState("GET /health");
+        _logger.Log(LogLevel.Information, default, state, null, (s, _) => s.ToString());
+        state.Expire();
+
+        _bus.SetState(BusConnectionState.Authenticated);
+        _bus.ConsumerSubscribed = true;
+        await Eventually.TrueAsync(() => _bus.Stored.Count == 1, "the buffered record delivered");
+        Assert.Equal("{\"Path\":\"GET /health\"}", _bus.Stored[0].ExtraJson);
+    }
+
+    [Fact]
     public void A_disabled_provider_stops_collecting()
     {
         LogNumbered(1, 5);
@@ -198,6 +214,27 @@ public sealed class BusLoggerProviderTests : IAsyncLifetime
         LogNumbered(6, 10);
         Assert.Equal(0, _provider.Buffer.Count);
         Assert.False(_logger.IsEnabled(LogLevel.Critical));
+    }
+
+    private sealed class ExpiringState(string path) : IReadOnlyList<KeyValuePair<string, object?>>
+    {
+        private bool _expired;
+
+        public int Count => 1;
+
+        public KeyValuePair<string, object?> this[int index] =>
+            _expired ? throw new ObjectDisposedException("request") : new("Path", path);
+
+        public void Expire() => _expired = true;
+
+        public IEnumerator<KeyValuePair<string, object?>> GetEnumerator()
+        {
+            yield return this[0];
+        }
+
+        System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => GetEnumerator();
+
+        public override string ToString() => "request " + path;
     }
 
     private sealed class RecursiveState(ILogger logger)
