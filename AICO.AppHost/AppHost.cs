@@ -24,6 +24,12 @@ var modelService = builder.AddProject<Projects.AICO_ModelService>("modelservice"
     .WithHttpHealthCheck("/health")
     .WaitFor(broker);
 
+// Optional chat backend: Parameters:ollama-endpoint (e.g. http://127.0.0.1:11434); unset means "no chat model configured".
+if (builder.Configuration["Parameters:ollama-endpoint"] is { Length: > 0 } ollama)
+{
+    modelService.WithEnvironment("ModelService__OllamaEndpoint", builder.AddParameter("ollama-endpoint", ollama));
+}
+
 builder.AddProject<Projects.AICO_Gateway>("gateway")
     .WithAicoIdentity(installation, Components.Gateway)
     .WithDatabaseKey(installation)

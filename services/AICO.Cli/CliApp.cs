@@ -11,6 +11,7 @@ public static class CliApp
         var root = new RootCommand("AICO: manage keys, the encrypted database, logs, the bus and the gateway.")
         {
             SecurityCommands.Create(console),
+            GatewayCommands.Create(console),
             DbCommands.Create(console),
             LogsCommands.Create(console),
             VersionCommand.Create(console),

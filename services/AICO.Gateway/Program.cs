@@ -1,16 +1,12 @@
 using AICO.Bus;
+using AICO.Gateway;
 using AICO.Security;
 
-var builder = WebApplication.CreateBuilder(args);
-builder.AddServiceDefaults();
+var builder = GatewayHost.CreateBuilder(args);
 builder.AddAicoBusClient(Components.Gateway);
 builder.AddAicoBusLogging();
 builder.AddAicoDatabase(Components.Gateway);
 
-var app = builder.Build();
-app.MapDefaultEndpoints();
-
-var keys = ComponentKeys.Resolve(Components.Gateway, name => app.Configuration[name], AicoPaths.FromEnvironment());
-app.Logger.LogInformation("AICO gateway starting with public key {PublicKey}", keys.KeyPair.PublicKeyZ85);
-
-app.Run();
+var app = GatewayHost.Build(builder);
+app.Logger.LogInformation("AICO gateway starting with public key {PublicKey}", app.Services.GetRequiredService<ComponentKeys>().KeyPair.PublicKeyZ85);
+await GatewayHost.RunAsync(app);

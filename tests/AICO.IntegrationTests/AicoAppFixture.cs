@@ -15,10 +15,14 @@ public sealed class AicoAppFixture : IAsyncLifetime
     public AicoPaths Paths => new(DataDirectory, Path.Combine(DataDirectory, "run"));
     public DistributedApplication App { get; private set; } = null!;
 
+    /// <summary>The chat backend the model service is pointed at (a test double of Ollama's HTTP API).</summary>
+    public AICO.TestSupport.FakeOllamaServer Ollama { get; private set; } = null!;
+
     public async Task InitializeAsync()
     {
+        Ollama = await AICO.TestSupport.FakeOllamaServer.StartAsync();
         var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.AICO_AppHost>(
-            [$"{AicoPaths.DataDirVariable}={DataDirectory}"]);
+            [$"{AicoPaths.DataDirVariable}={DataDirectory}", $"Parameters:ollama-endpoint={Ollama.Endpoint}"]);
         App = await builder.BuildAsync();
         using var cts = new CancellationTokenSource(StartTimeout);
         await App.StartAsync(cts.Token);
@@ -34,6 +38,11 @@ public sealed class AicoAppFixture : IAsyncLifetime
         {
             await App.StopAsync();
             await App.DisposeAsync();
+        }
+
+        if (Ollama is not null)
+        {
+            await Ollama.DisposeAsync();
         }
 
         if (Directory.Exists(DataDirectory))

@@ -1,0 +1,32 @@
+using Microsoft.AspNetCore.Authentication.JwtBearer;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.IdentityModel.Tokens;
+
+namespace AICO.Gateway.Auth;
+
+internal static class GatewayAuthentication
+{
+    /// <summary>Bearer JWTs signed with the installation key; the admin policy requires the admin role.</summary>
+    public static IServiceCollection AddGatewayAuthentication(this IServiceCollection services, byte[] signingKey)
+    {
+        services.AddAuthentication(JwtBearerDefaults.AuthenticationScheme).AddJwtBearer(options =>
+        {
+            options.MapInboundClaims = false;
+            options.IncludeErrorDetails = false;
+            options.TokenValidationParameters = new TokenValidationParameters
+            {
+                ValidIssuer = GatewayTokenIssuer.Issuer,
+                ValidAudience = GatewayTokenIssuer.Audience,
+                IssuerSigningKey = new SymmetricSecurityKey(signingKey),
+                ValidAlgorithms = [SecurityAlgorithms.HmacSha256],
+                RequireExpirationTime = true,
+                RequireSignedTokens = true,
+                ClockSkew = TimeSpan.FromSeconds(30),
+                RoleClaimType = GatewayTokenIssuer.RoleClaim,
+                NameClaimType = "sub",
+            };
+        });
+        services.AddAuthorizationBuilder().AddPolicy(GatewayRoles.AdminPolicy, policy => policy.RequireRole(GatewayRoles.Admin));
+        return services;
+    }
+}

@@ -1,0 +1,20 @@
+namespace AICO.Gateway;
+
+/// <summary>Settings of the gateway, bound from the "Gateway" configuration section.</summary>
+public sealed class GatewayOptions
+{
+    public const string Section = "Gateway";
+    public const string DefaultUrl = "http://127.0.0.1:8771";
+
+    /// <summary>Largest request body accepted; larger ones get 413.</summary>
+    public long MaxRequestBodyBytes { get; set; } = 1024 * 1024;
+
+    /// <summary>How long the gateway waits for a chat reply over the bus before answering 504.</summary>
+    public TimeSpan ChatTimeout { get; set; } = TimeSpan.FromSeconds(120);
+
+    /// <summary>How long the gateway waits for an embeddings reply over the bus before answering 504.</summary>
+    public TimeSpan EmbeddingsTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>How often the runtime directory is checked for gateway.shutdown (the design asks for at least twice a second).</summary>
+    public TimeSpan ShutdownPollInterval { get; set; } = TimeSpan.FromMilliseconds(250);
+}

@@ -1,0 +1,3 @@
+namespace AICO.Models.Contracts;
+
+public sealed record EmbeddingsRequest(IReadOnlyList<string> Input);

@@ -1,0 +1,14 @@
+namespace AICO.Models.Contracts;
+
+/// <summary>Bus topics and message types the model service answers; the gateway sends to the same names.</summary>
+public static class ModelServiceTopics
+{
+    public const string EmbeddingsRequest = "modelservice/embeddings/request/v1";
+    public const string ChatRequest = "modelservice/chat/request/v1";
+
+    public const string EmbeddingsRequestType = "modelservice.embeddings.request.v1";
+    public const string EmbeddingsReplyType = "modelservice.embeddings.response.v1";
+    public const string ChatRequestType = "modelservice.chat.request.v1";
+    public const string ChatReplyType = "modelservice.chat.response.v1";
+    public const string ErrorReplyType = "modelservice.error.v1";
+}
