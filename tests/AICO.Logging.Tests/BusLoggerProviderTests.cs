@@ -207,6 +207,20 @@ public sealed class BusLoggerProviderTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_state_value_whose_text_throws_is_marked_unreadable_and_later_records_still_flow()
+    {
+        _provider.Start(_bus);
+        _bus.SetState(BusConnectionState.Authenticated);
+        _bus.ConsumerSubscribed = true;
+        _logger.LogInformation("value {Value}", new ThrowingText());
+        _logger.LogInformation("after");
+
+        await Eventually.TrueAsync(() => _bus.Stored.Count == 2, "both records delivered");
+        Assert.Equal("{\"Value\":\"(unreadable: InvalidOperationException)\"}", _bus.Stored[0].ExtraJson);
+        Assert.Equal("after", _bus.Stored[1].Message);
+    }
+
+    [Fact]
     public void A_disabled_provider_stops_collecting()
     {
         LogNumbered(1, 5);
@@ -235,6 +249,14 @@ public sealed class BusLoggerProviderTests : IAsyncLifetime
         System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => GetEnumerator();
 
         public override string ToString() => "request " + path;
+    }
+
+    private sealed class ThrowingText
+    {
+        private int _calls;
+
+        // The message formatter on the caller's thread reads it once; the worker's read fails.
+        public override string ToString() => ++_calls == 1 ? "first" : throw new InvalidOperationException("gone");
     }
 
     private sealed class RecursiveState(ILogger logger)
