@@ -4,6 +4,8 @@ using AICO.Security;
 var builder = WebApplication.CreateBuilder(args);
 builder.AddServiceDefaults();
 builder.AddAicoBroker();
+// Its own records travel the bus like every process's: this client dials the engine registered (and bound) just above.
+builder.AddAicoBusClient(Components.Broker);
 builder.AddAicoBusLogging();
 
 var app = builder.Build();

@@ -44,7 +44,7 @@ internal sealed class BusLogger(string category, BusLoggerProvider provider) : I
                 Exception = exception?.ToString(),
                 TraceId = activity?.TraceId.ToHexString(),
                 SpanId = activity?.SpanId.ToHexString(),
-                State = state as IReadOnlyList<KeyValuePair<string, object?>>,
+                State = Snapshot(state as IReadOnlyList<KeyValuePair<string, object?>>),
                 Scopes = CaptureScopes(),
             });
         }
@@ -54,7 +54,27 @@ internal sealed class BusLogger(string category, BusLoggerProvider provider) : I
         }
     }
 
-    /// <summary>Scope values must be read now (scopes end); state values are immutable and are read by the worker.</summary>
+    /// <summary>
+    /// A state list may read its values lazily from objects that do not outlive the call (ASP.NET Core's request log
+    /// reads the HttpContext, which is recycled after the request): copy the pairs now, turn them into text later.
+    /// </summary>
+    private static KeyValuePair<string, object?>[]? Snapshot(IReadOnlyList<KeyValuePair<string, object?>>? state)
+    {
+        if (state is not { Count: > 0 })
+        {
+            return null;
+        }
+
+        var copy = new KeyValuePair<string, object?>[state.Count];
+        for (var i = 0; i < copy.Length; i++)
+        {
+            copy[i] = state[i];
+        }
+
+        return copy;
+    }
+
+    /// <summary>Scope values must be read now (scopes end); state values are copied now and formatted by the worker.</summary>
     private List<KeyValuePair<string, string?>>? CaptureScopes()
     {
         var collector = t_scopes ??= new ScopeCollector();

@@ -30,7 +30,7 @@ public sealed class LogEntry
     /// <summary>Structured state and scope values as a JSON object, or null when there are none.</summary>
     public string? ExtraJson { get; internal set; }
 
-    /// <summary>The structured state of the log call (immutable by convention); serialised by the worker, not the caller.</summary>
+    /// <summary>The structured state pairs of the log call, copied on the caller's thread; serialised by the worker.</summary>
     internal IReadOnlyList<KeyValuePair<string, object?>>? State { get; init; }
 
     /// <summary>Scope values, captured on the caller's thread because scopes end.</summary>
@@ -57,7 +57,7 @@ public sealed class LogEntry
                     var (key, value) = state[i];
                     if (key != "{OriginalFormat}" && seen.Add(key))
                     {
-                        json.WriteString(key, BusLogger.Text(value));
+                        json.WriteString(key, Readable(value));
                     }
                 }
             }
@@ -74,6 +74,19 @@ public sealed class LogEntry
         }
 
         ExtraJson = seen.Count == 0 ? null : System.Text.Encoding.UTF8.GetString(buffer.WrittenSpan);
+    }
+
+    /// <summary>A value whose ToString throws must not stop the worker that ships every record of the process.</summary>
+    private static string? Readable(object? value)
+    {
+        try
+        {
+            return BusLogger.Text(value);
+        }
+        catch (Exception ex)
+        {
+            return $"(unreadable: {ex.GetType().Name})";
+        }
     }
 
     /// <summary>The part of the category before its last dot (the namespace), or the category itself.</summary>

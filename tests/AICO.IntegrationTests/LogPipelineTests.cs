@@ -13,8 +13,8 @@ public class LogPipelineTests(AicoAppFixture fixture)
 {
     private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(90);
 
-    // The broker hosts the bus itself and has no client identity to log through yet (see docs/decisions.md).
     [Theory]
+    [InlineData("broker")]
     [InlineData("gateway")]
     [InlineData("modelservice")]
     [InlineData("logconsumer")]

@@ -191,6 +191,36 @@ public sealed class BusLoggerProviderTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task State_that_is_unreadable_after_the_call_is_still_delivered_when_the_gate_opens_later()
+    {
+        // Like ASP.NET Core's request log, whose values are read from an HttpContext that is recycled after the request.
+        _provider.Start(_bus);
+        _bus.SetState(BusConnectionState.Unreachable);
+        var state = new ExpiringState("GET /health");
+        _logger.Log(LogLevel.Information, default, state, null, (s, _) => s.ToString());
+        state.Expire();
+
+        _bus.SetState(BusConnectionState.Authenticated);
+        _bus.ConsumerSubscribed = true;
+        await Eventually.TrueAsync(() => _bus.Stored.Count == 1, "the buffered record delivered");
+        Assert.Equal("{\"Path\":\"GET /health\"}", _bus.Stored[0].ExtraJson);
+    }
+
+    [Fact]
+    public async Task A_state_value_whose_text_throws_is_marked_unreadable_and_later_records_still_flow()
+    {
+        _provider.Start(_bus);
+        _bus.SetState(BusConnectionState.Authenticated);
+        _bus.ConsumerSubscribed = true;
+        _logger.LogInformation("value {Value}", new ThrowingText());
+        _logger.LogInformation("after");
+
+        await Eventually.TrueAsync(() => _bus.Stored.Count == 2, "both records delivered");
+        Assert.Equal("{\"Value\":\"(unreadable: InvalidOperationException)\"}", _bus.Stored[0].ExtraJson);
+        Assert.Equal("after", _bus.Stored[1].Message);
+    }
+
+    [Fact]
     public void A_disabled_provider_stops_collecting()
     {
         LogNumbered(1, 5);
@@ -198,6 +228,35 @@ public sealed class BusLoggerProviderTests : IAsyncLifetime
         LogNumbered(6, 10);
         Assert.Equal(0, _provider.Buffer.Count);
         Assert.False(_logger.IsEnabled(LogLevel.Critical));
+    }
+
+    private sealed class ExpiringState(string path) : IReadOnlyList<KeyValuePair<string, object?>>
+    {
+        private bool _expired;
+
+        public int Count => 1;
+
+        public KeyValuePair<string, object?> this[int index] =>
+            _expired ? throw new ObjectDisposedException("request") : new("Path", path);
+
+        public void Expire() => _expired = true;
+
+        public IEnumerator<KeyValuePair<string, object?>> GetEnumerator()
+        {
+            yield return this[0];
+        }
+
+        System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => GetEnumerator();
+
+        public override string ToString() => "request " + path;
+    }
+
+    private sealed class ThrowingText
+    {
+        private int _calls;
+
+        // The message formatter on the caller's thread reads it once; the worker's read fails.
+        public override string ToString() => ++_calls == 1 ? "first" : throw new InvalidOperationException("gone");
     }
 
     private sealed class RecursiveState(ILogger logger)

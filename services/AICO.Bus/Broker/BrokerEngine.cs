@@ -22,7 +22,7 @@ public sealed class BrokerEngine : IAsyncDisposable
 
     private readonly CurveKeyPair _keys;
     private readonly byte[] _secret;
-    private readonly IReadOnlyDictionary<string, byte[]> _allowList;
+    private readonly Dictionary<string, byte[]> _allowList;
     private readonly BrokerOptions _options;
     private readonly ILogger _logger;
     private readonly Dictionary<string, BrokerConnection> _connections = new(StringComparer.Ordinal);
@@ -49,6 +49,15 @@ public sealed class BrokerEngine : IAsyncDisposable
                 ? key
                 : throw new ArgumentException($"allow-list key of '{kv.Key}' is not a 40-character Z85 key"),
             StringComparer.Ordinal);
+
+        // The broker's own client (its log records) proves the broker key pair like any client. Its public key comes
+        // from the secret this engine holds, never from configuration, so a configured 'broker' entry must match it.
+        if (_allowList.TryGetValue(Components.Broker, out var configured) && !configured.AsSpan().SequenceEqual(keys.PublicKey))
+        {
+            throw new ArgumentException($"the allow-list entry '{Components.Broker}' is not this broker's public key");
+        }
+
+        _allowList[Components.Broker] = keys.PublicKey.ToArray();
         _options = options;
         _logger = (ILogger?)logger ?? NullLogger.Instance;
         _plain = new byte[options.MaxFrameBytes];

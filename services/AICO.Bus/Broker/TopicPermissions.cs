@@ -26,13 +26,15 @@ public sealed class TopicPermissions
     /// <summary>
     /// Every component publishes its logs under logs/{component}/ and its own messages under {component}/, and listens
     /// on {component}/, system/ and logconsumer/. Only the log consumer reads logs/. The gateway may send requests to
-    /// the model service. The CLI may watch everything (aico bus monitor) and publish under cli/ and system/.
+    /// the model service. The CLI may watch everything (aico bus monitor) and publish under cli/ and system/. The broker's
+    /// own client only ships its log records (requests on logs/broker/; the acknowledgements come back as replies).
     /// </summary>
     public static IReadOnlyDictionary<string, ComponentPermissions> Defaults { get; } = new Dictionary<string, ComponentPermissions>
     {
         [Components.Gateway] = new(["logs/{component}/", "{component}/", "modelservice/"], ["{component}/", "system/", "logconsumer/"]),
         [Components.ModelService] = new(["logs/{component}/", "{component}/"], ["{component}/", "system/", "logconsumer/"]),
         [Components.LogConsumer] = new(["logs/{component}/", "{component}/"], ["logs/", "{component}/", "system/"]),
+        [Components.Broker] = new(["logs/{component}/"], []),
         [Components.Cli] = new(["logs/{component}/", "{component}/", "system/"], [""]),
     };
 
