@@ -44,7 +44,7 @@ internal sealed class BusLogger(string category, BusLoggerProvider provider) : I
                 Exception = exception?.ToString(),
                 TraceId = activity?.TraceId.ToHexString(),
                 SpanId = activity?.SpanId.ToHexString(),
-                State = Snapshot(state as IReadOnlyList<KeyValuePair<string, object?>>),
+                State = CaptureState(state as IReadOnlyList<KeyValuePair<string, object?>>),
                 Scopes = CaptureScopes(),
             });
         }
@@ -55,26 +55,40 @@ internal sealed class BusLogger(string category, BusLoggerProvider provider) : I
     }
 
     /// <summary>
-    /// A state list may read its values lazily from objects that do not outlive the call (ASP.NET Core's request log
-    /// reads the HttpContext, which is recycled after the request): copy the pairs now, turn them into text later.
+    /// State values must be read now, like scopes: some states are views over live objects (ASP.NET Core's
+    /// "Request starting" state reads the HttpRequest on every access and throws once the request has finished).
     /// </summary>
-    private static KeyValuePair<string, object?>[]? Snapshot(IReadOnlyList<KeyValuePair<string, object?>>? state)
+    private static List<KeyValuePair<string, string?>>? CaptureState(IReadOnlyList<KeyValuePair<string, object?>>? state)
     {
         if (state is not { Count: > 0 })
         {
             return null;
         }
 
-        var copy = new KeyValuePair<string, object?>[state.Count];
-        for (var i = 0; i < copy.Length; i++)
+        List<KeyValuePair<string, string?>>? values = null;
+        for (var i = 0; i < state.Count; i++)
         {
-            copy[i] = state[i];
+            KeyValuePair<string, object?> item;
+            try
+            {
+                item = state[i];
+            }
+            catch (Exception ex)
+            {
+                (values ??= []).Add(new("state_error", $"{ex.GetType().Name}: {ex.Message}"));
+                break;
+            }
+
+            if (item.Key != OriginalFormatKey)
+            {
+                (values ??= []).Add(new(item.Key, Text(item.Value)));
+            }
         }
 
-        return copy;
+        return values;
     }
 
-    /// <summary>Scope values must be read now (scopes end); state values are copied now and formatted by the worker.</summary>
+    /// <summary>Scope values must be read now: scopes end.</summary>
     private List<KeyValuePair<string, string?>>? CaptureScopes()
     {
         var collector = t_scopes ??= new ScopeCollector();
@@ -111,11 +125,22 @@ internal sealed class BusLogger(string category, BusLoggerProvider provider) : I
         }
     }
 
-    internal static string? Text(object? value) => value switch
+    /// <summary>A value as text; a ToString that throws yields a note instead of failing the log call.</summary>
+    internal static string? Text(object? value)
     {
-        null => null,
-        string s => s,
-        IFormattable f => f.ToString(null, CultureInfo.InvariantCulture),
-        _ => value.ToString(),
-    };
+        try
+        {
+            return value switch
+            {
+                null => null,
+                string s => s,
+                IFormattable f => f.ToString(null, CultureInfo.InvariantCulture),
+                _ => value.ToString(),
+            };
+        }
+        catch (Exception ex)
+        {
+            return $"<{ex.GetType().Name} from ToString: {ex.Message}>";
+        }
+    }
 }

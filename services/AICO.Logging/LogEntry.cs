@@ -30,14 +30,27 @@ public sealed class LogEntry
     /// <summary>Structured state and scope values as a JSON object, or null when there are none.</summary>
     public string? ExtraJson { get; internal set; }
 
-    /// <summary>The structured state pairs of the log call, copied on the caller's thread; serialised by the worker.</summary>
-    internal IReadOnlyList<KeyValuePair<string, object?>>? State { get; init; }
+    /// <summary>The structured state values of the log call as text, captured on the caller's thread.</summary>
+    internal List<KeyValuePair<string, string?>>? State { get; init; }
 
     /// <summary>Scope values, captured on the caller's thread because scopes end.</summary>
     internal List<KeyValuePair<string, string?>>? Scopes { get; init; }
 
     /// <summary>Turns state and scopes into the extra JSON object off the caller's thread, just before the record is sent.</summary>
     internal void SealExtra()
+    {
+        try
+        {
+            WriteExtra();
+        }
+        catch (Exception ex) when (ex is ArgumentException or InvalidOperationException)
+        {
+            // e.g. text with a lone surrogate, which JSON cannot carry: the record goes without its extra values.
+            ExtraJson = "{\"extra_error\":\"" + ex.GetType().Name + "\"}";
+        }
+    }
+
+    private void WriteExtra()
     {
         if (ExtraJson is not null || (State is not { Count: > 0 } && Scopes is not { Count: > 0 }))
         {
@@ -50,21 +63,9 @@ public sealed class LogEntry
         {
             json.WriteStartObject();
             // The first value of a name wins: the record's own state comes before its scopes.
-            if (State is { } state)
+            foreach (var (key, value) in (State ?? []).Concat(Scopes ?? []))
             {
-                for (var i = 0; i < state.Count; i++)
-                {
-                    var (key, value) = state[i];
-                    if (key != "{OriginalFormat}" && seen.Add(key))
-                    {
-                        json.WriteString(key, Readable(value));
-                    }
-                }
-            }
-
-            foreach (var (key, value) in Scopes ?? [])
-            {
-                if (seen.Add(key))
+                if (key is not null && seen.Add(key))
                 {
                     json.WriteString(key, value);
                 }
@@ -74,19 +75,6 @@ public sealed class LogEntry
         }
 
         ExtraJson = seen.Count == 0 ? null : System.Text.Encoding.UTF8.GetString(buffer.WrittenSpan);
-    }
-
-    /// <summary>A value whose ToString throws must not stop the worker that ships every record of the process.</summary>
-    private static string? Readable(object? value)
-    {
-        try
-        {
-            return BusLogger.Text(value);
-        }
-        catch (Exception ex)
-        {
-            return $"(unreadable: {ex.GetType().Name})";
-        }
     }
 
     /// <summary>The part of the category before its last dot (the namespace), or the category itself.</summary>

@@ -58,7 +58,33 @@ internal sealed class LogShipper
         }
     }
 
+    /// <summary>
+    /// The worker must outlive any bug in a record or in this loop: a dead worker silently stops the process's
+    /// logging for good, so an unexpected exception is reported and the loop starts again.
+    /// </summary>
     public async Task RunAsync(CancellationToken cancellationToken)
+    {
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            try
+            {
+                await ShipAsync(cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
+            {
+                LoggingDiagnostics.Write($"{Producer}: log worker failed ({ex.GetType().Name}: {ex.Message}); it continues");
+                try
+                {
+                    await Task.Delay(_options.RetryDelay, _time, cancellationToken).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException)
+                {
+                }
+            }
+        }
+    }
+
+    private async Task ShipAsync(CancellationToken cancellationToken)
     {
         var batch = new List<LogEntry>(_options.MaxBatchSize);
         try

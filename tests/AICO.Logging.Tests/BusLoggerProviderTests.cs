@@ -191,36 +191,6 @@ public sealed class BusLoggerProviderTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task State_that_is_unreadable_after_the_call_is_still_delivered_when_the_gate_opens_later()
-    {
-        // Like ASP.NET Core's request log, whose values are read from an HttpContext that is recycled after the request.
-        _provider.Start(_bus);
-        _bus.SetState(BusConnectionState.Unreachable);
-        var state = new ExpiringState("GET /health");
-        _logger.Log(LogLevel.Information, default, state, null, (s, _) => s.ToString());
-        state.Expire();
-
-        _bus.SetState(BusConnectionState.Authenticated);
-        _bus.ConsumerSubscribed = true;
-        await Eventually.TrueAsync(() => _bus.Stored.Count == 1, "the buffered record delivered");
-        Assert.Equal("{\"Path\":\"GET /health\"}", _bus.Stored[0].ExtraJson);
-    }
-
-    [Fact]
-    public async Task A_state_value_whose_text_throws_is_marked_unreadable_and_later_records_still_flow()
-    {
-        _provider.Start(_bus);
-        _bus.SetState(BusConnectionState.Authenticated);
-        _bus.ConsumerSubscribed = true;
-        _logger.LogInformation("value {Value}", new ThrowingText());
-        _logger.LogInformation("after");
-
-        await Eventually.TrueAsync(() => _bus.Stored.Count == 2, "both records delivered");
-        Assert.Equal("{\"Value\":\"(unreadable: InvalidOperationException)\"}", _bus.Stored[0].ExtraJson);
-        Assert.Equal("after", _bus.Stored[1].Message);
-    }
-
-    [Fact]
     public void A_disabled_provider_stops_collecting()
     {
         LogNumbered(1, 5);
@@ -230,33 +200,77 @@ public sealed class BusLoggerProviderTests : IAsyncLifetime
         Assert.False(_logger.IsEnabled(LogLevel.Critical));
     }
 
-    private sealed class ExpiringState(string path) : IReadOnlyList<KeyValuePair<string, object?>>
+    [Fact]
+    public async Task State_that_reads_a_finished_request_lazily_is_captured_when_logged_and_never_stops_the_worker()
     {
-        private bool _expired;
+        // ASP.NET Core's "Request starting" state reads the HttpRequest on every index access and throws once the
+        // request has finished; a health check logged while the gate is closed is sealed only after that.
+        var request = new FakeRequest();
+        _logger.Log(LogLevel.Information, default, new LazyRequestState(request), null, (s, _) => s.ToString());
+        request.Finished = true;
+        LogNumbered(2, 3);
 
-        public int Count => 1;
+        _provider.Start(_bus);
+        _bus.SetState(BusConnectionState.Authenticated);
+        _bus.ConsumerSubscribed = true;
+        await Eventually.TrueAsync(() => _bus.Stored.Count == 3, "3 records delivered");
 
-        public KeyValuePair<string, object?> this[int index] =>
-            _expired ? throw new ObjectDisposedException("request") : new("Path", path);
+        Assert.Equal([1L, 2L, 3L], _bus.Stored.Select(e => e.Sequence));
+        Assert.Equal("Request starting GET /health", _bus.Stored[0].Message);
+        Assert.Equal("{\"Method\":\"GET\",\"Path\":\"/health\"}", _bus.Stored[0].ExtraJson);
+    }
 
-        public void Expire() => _expired = true;
+    [Fact]
+    public async Task A_state_value_whose_ToString_throws_is_recorded_as_such_and_later_records_still_flow()
+    {
+        List<KeyValuePair<string, object?>> state = [new("Bad", new ThrowingToString()), new("Good", 7)];
+        _logger.Log(LogLevel.Information, default, state, null, (_, _) => "value");
+        LogNumbered(2, 3);
+
+        _provider.Start(_bus);
+        _bus.SetState(BusConnectionState.Authenticated);
+        _bus.ConsumerSubscribed = true;
+        await Eventually.TrueAsync(() => _bus.Stored.Count == 3, "3 records delivered");
+
+        Assert.Contains("\"Good\":\"7\"", _bus.Stored[0].ExtraJson);
+        Assert.Contains("InvalidOperationException", _bus.Stored[0].ExtraJson);
+    }
+
+    private sealed class FakeRequest
+    {
+        public bool Finished { get; set; }
+
+        public string Read(string value) => Finished ? throw new ObjectDisposedException("IFeatureCollection", "the request has finished") : value;
+    }
+
+    private sealed class LazyRequestState(FakeRequest request) : IReadOnlyList<KeyValuePair<string, object?>>
+    {
+        public int Count => 3;
+
+        public KeyValuePair<string, object?> this[int index] => index switch
+        {
+            0 => new("Method", request.Read("GET")),
+            1 => new("Path", request.Read("/health")),
+            2 => new("{OriginalFormat}", "Request starting {Method} {Path}"),
+            _ => throw new ArgumentOutOfRangeException(nameof(index)),
+        };
 
         public IEnumerator<KeyValuePair<string, object?>> GetEnumerator()
         {
-            yield return this[0];
+            for (var i = 0; i < Count; i++)
+            {
+                yield return this[i];
+            }
         }
 
         System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => GetEnumerator();
 
-        public override string ToString() => "request " + path;
+        public override string ToString() => $"Request starting {this[0].Value} {this[1].Value}";
     }
 
-    private sealed class ThrowingText
+    private sealed class ThrowingToString
     {
-        private int _calls;
-
-        // The message formatter on the caller's thread reads it once; the worker's read fails.
-        public override string ToString() => ++_calls == 1 ? "first" : throw new InvalidOperationException("gone");
+        public override string ToString() => throw new InvalidOperationException("no text");
     }
 
     private sealed class RecursiveState(ILogger logger)
