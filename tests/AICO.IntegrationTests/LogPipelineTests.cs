@@ -1,5 +1,4 @@
 using System.Text.Json;
-using AICO.Cli;
 using AICO.Security;
 
 namespace AICO.IntegrationTests;
@@ -24,7 +23,7 @@ public class LogPipelineTests(AicoAppFixture fixture)
         List<JsonElement> records;
         while (true)
         {
-            records = await LsJsonAsync("logs", "ls", "--json", "--component", component, "--limit", "1000");
+            records = await AicoCliRunner.JsonLinesAsync(fixture, "logs", "ls", "--json", "--component", component, "--limit", "1000");
             if (records.Any(IsHostingStarted) && records.Any(r => Message(r) == $"AICO {component} starting with public key " + PublicKey(component)))
             {
                 break;
@@ -47,23 +46,4 @@ public class LogPipelineTests(AicoAppFixture fixture)
     private static string? Message(JsonElement record) => record.GetProperty("message").GetString();
 
     private string PublicKey(string component) => new MasterKeyStore(fixture.Paths).LoadDerivation().CurveKeyPair(component).PublicKeyZ85;
-
-    private async Task<List<JsonElement>> LsJsonAsync(params string[] args)
-    {
-        var stdout = new StringWriter();
-        var stderr = new StringWriter();
-        var previous = Environment.GetEnvironmentVariable(AicoPaths.DataDirVariable);
-        Environment.SetEnvironmentVariable(AicoPaths.DataDirVariable, fixture.DataDirectory);
-        try
-        {
-            var exit = await CliApp.RunAsync(args, stdout, stderr);
-            Assert.True(exit == 0, $"aico {string.Join(' ', args)} exited {exit}: {stderr}");
-        }
-        finally
-        {
-            Environment.SetEnvironmentVariable(AicoPaths.DataDirVariable, previous);
-        }
-
-        return stdout.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => JsonDocument.Parse(l).RootElement).ToList();
-    }
 }
