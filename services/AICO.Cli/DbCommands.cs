@@ -137,7 +137,7 @@ public static class DbCommands
     }
 
     /// <summary>Storage failures (wrong key, newer schema, SQLite errors) become one clear line and exit code 1.</summary>
-    private static T Run<T>(Func<T> action)
+    internal static T Run<T>(Func<T> action)
     {
         try
         {

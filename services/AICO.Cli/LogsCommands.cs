@@ -117,21 +117,21 @@ public static class LogsCommands
             var filter = filters.Parse(parse, Limit(parse.GetValue(lines)));
             var asJson = parse.GetValue(json);
             var db = OpenDatabase();
-            var rows = Run(() => db.Execute(c => LogQuery.Read(c, filter)));
+            var rows = DbCommands.Run(() => db.Execute(c => LogQuery.Read(c, filter)));
             Print(console, rows, asJson);
             if (!parse.GetValue(follow))
             {
                 return ExitCodes.Ok;
             }
 
-            var lastId = rows.Count > 0 ? rows.Max(r => r.Id) : Run(() => db.Execute(c => MaxId(c)));
+            var lastId = rows.Count > 0 ? rows.Max(r => r.Id) : DbCommands.Run(() => db.Execute(c => MaxId(c)));
             try
             {
                 while (true)
                 {
                     await Task.Delay(FollowInterval, cancellationToken);
                     var next = filter with { AfterId = lastId, Limit = LogFilter.MaxLimit };
-                    var fresh = Run(() => db.Execute(c => LogQuery.Read(c, next)));
+                    var fresh = DbCommands.Run(() => db.Execute(c => LogQuery.Read(c, next)));
                     Print(console, fresh.OrderBy(r => r.Id).ToList(), asJson);
                     if (fresh.Count > 0)
                     {
@@ -196,7 +196,7 @@ public static class LogsCommands
 
             var path = Path.GetFullPath(parse.GetValue(output)!);
             var db = OpenDatabase();
-            var total = Run(() => db.Execute(c => LogQuery.Count(c, filter)));
+            var total = DbCommands.Run(() => db.Execute(c => LogQuery.Count(c, filter)));
             long written = 0;
             try
             {
@@ -206,7 +206,7 @@ public static class LogsCommands
                     file.WriteLine(LogCsv.Header);
                 }
 
-                Run(() => db.Execute(c =>
+                DbCommands.Run(() => db.Execute(c =>
                 {
                     foreach (var row in LogQuery.Stream(c, filter))
                     {
@@ -244,7 +244,7 @@ public static class LogsCommands
         {
             var cutoff = Time(parse.GetValue(before), "--before", DateTimeOffset.UtcNow)!.Value;
             var db = OpenDatabase();
-            var count = Run(() => db.Execute(c => LogQuery.Count(c, new LogFilter { Until = cutoff, Limit = null })));
+            var count = DbCommands.Run(() => db.Execute(c => LogQuery.Count(c, new LogFilter { Until = cutoff, Limit = null })));
             if (count == 0)
             {
                 console.Line($"No log records before {LogTimestamps.ToText(cutoff)}.");
@@ -257,7 +257,7 @@ public static class LogsCommands
                 return ExitCodes.Failure;
             }
 
-            var deleted = Run(() => LogDeletion.DeleteBefore(db, cutoff, DeleteBatchSize));
+            var deleted = DbCommands.Run(() => LogDeletion.DeleteBefore(db, cutoff, DeleteBatchSize));
             console.Line($"Deleted {deleted} log records stamped before {LogTimestamps.ToText(cutoff)}.");
             return ExitCodes.Ok;
         });
@@ -308,7 +308,7 @@ public static class LogsCommands
     private static T WithDatabase<T>(Func<EncryptedDatabase, T> read)
     {
         var db = OpenDatabase();
-        return Run(() => read(db));
+        return DbCommands.Run(() => read(db));
     }
 
     /// <summary>The installation's database, at the newest schema; a missing key store or database is a clear error.</summary>
@@ -322,23 +322,7 @@ public static class LogsCommands
 
         var options = SecurityCommands.Run(() => StorageOptions.FromKeyStore(paths));
         var db = new EncryptedDatabase(options);
-        Run(() => db.Migrate());
+        DbCommands.Run(() => db.Migrate());
         return db;
-    }
-
-    private static T Run<T>(Func<T> action)
-    {
-        try
-        {
-            return action();
-        }
-        catch (StorageException ex)
-        {
-            throw new CliException(ex.Message);
-        }
-        catch (SqliteException ex)
-        {
-            throw new CliException($"database error: {ex.Message}");
-        }
     }
 }
