@@ -1,10 +1,14 @@
 using AICO.Security;
+using Microsoft.Extensions.Configuration;
 
 var builder = DistributedApplication.CreateBuilder(args);
 var installation = AicoInstallation.LoadOrCreate(builder);
 
+// The bus listens where the CLI and standalone processes look by default (tcp://127.0.0.1:5555);
+// Aico:BusPort=0 lets Aspire pick a free port (the integration tests run beside a developer's instance).
+var busPort = builder.Configuration.GetValue("Aico:BusPort", 5555);
 var broker = builder.AddProject<Projects.AICO_Broker>("broker")
-    .WithEndpoint(name: "bus", scheme: "tcp", env: "BUS_PORT", isProxied: false)
+    .WithEndpoint(name: "bus", scheme: "tcp", env: "BUS_PORT", port: busPort == 0 ? null : busPort, isProxied: false)
     .WithAicoIdentity(installation, Components.Broker)
     .WithBusAllowList(installation)
     .WithHttpHealthCheck("/health");

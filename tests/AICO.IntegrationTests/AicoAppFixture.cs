@@ -22,7 +22,7 @@ public sealed class AicoAppFixture : IAsyncLifetime
     {
         Ollama = await AICO.TestSupport.FakeOllamaServer.StartAsync();
         var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.AICO_AppHost>(
-            [$"{AicoPaths.DataDirVariable}={DataDirectory}", $"Parameters:ollama-endpoint={Ollama.Endpoint}"]);
+            [$"{AicoPaths.DataDirVariable}={DataDirectory}", $"Parameters:ollama-endpoint={Ollama.Endpoint}", "Aico:BusPort=0"]);
         App = await builder.BuildAsync();
         using var cts = new CancellationTokenSource(StartTimeout);
         await App.StartAsync(cts.Token);
