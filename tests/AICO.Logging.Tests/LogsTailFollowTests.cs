@@ -1,5 +1,4 @@
-using System.Diagnostics;
-using System.Text;
+using AICO.TestSupport;
 using AICO.LogStore;
 using AICO.Security;
 using AICO.Storage;
@@ -16,9 +15,7 @@ public sealed class LogsTailFollowTests : IDisposable
 
     private readonly string _root = Path.Combine(Path.GetTempPath(), "aico-logs-tail-" + Guid.NewGuid().ToString("N"));
     private readonly AicoPaths _paths;
-    private readonly StringBuilder _stdout = new();
-    private readonly StringBuilder _stderr = new();
-    private Process? _tail;
+    private CliProcess? _tail;
 
     public LogsTailFollowTests()
     {
@@ -28,11 +25,7 @@ public sealed class LogsTailFollowTests : IDisposable
 
     public void Dispose()
     {
-        if (_tail is not null)
-        {
-            ChildProcess.Kill(_tail);
-            _tail.Dispose();
-        }
+        _tail?.Dispose();
 
         Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
         Directory.Delete(_root, recursive: true);
@@ -46,19 +39,21 @@ public sealed class LogsTailFollowTests : IDisposable
         var writer = new LogBatchWriter(db);
         writer.Write([Batch(1, 3)]);
 
-        _tail = StartCli("logs", "tail", "-f", "-n", "2", "--component", "gateway");
+        _tail = CliProcess.Start(
+            new Dictionary<string, string> { [AicoPaths.DataDirVariable] = _paths.DataDirectory },
+            "logs", "tail", "-f", "-n", "2", "--component", "gateway");
         await UntilPrintedAsync(Message(3));
         writer.Write([Batch(4, 3)]);
         await UntilPrintedAsync(Message(6));
         writer.Write([Batch(7, 2), new LogBatch("modelservice/c3", [Entry(99)])]);
         await UntilPrintedAsync(Message(8));
 
-        SendSigint(_tail.Id);
+        _tail.SendSigint();
         using var exitDeadline = new CancellationTokenSource(Deadline);
-        await _tail.WaitForExitAsync(exitDeadline.Token);
+        await _tail.Process.WaitForExitAsync(exitDeadline.Token);
 
-        var output = Stdout;
-        Assert.True(_tail.ExitCode == 0, $"exit {_tail.ExitCode}; stdout: {output}; stderr: {Stderr}");
+        var output = _tail!.Stdout;
+        Assert.True(_tail.Process.ExitCode == 0, $"exit {_tail.Process.ExitCode}; stdout: {output}; stderr: {_tail!.Stderr}");
         var printed = output.Split('\n', StringSplitOptions.RemoveEmptyEntries)
             .Select(line => line[(line.LastIndexOf(": ", StringComparison.Ordinal) + 2)..])
             .ToList();
@@ -83,80 +78,16 @@ public sealed class LogsTailFollowTests : IDisposable
     private async Task UntilPrintedAsync(string text)
     {
         var deadline = DateTime.UtcNow + Deadline;
-        while (!Stdout.Contains(text, StringComparison.Ordinal))
+        while (!_tail!.Stdout.Contains(text, StringComparison.Ordinal))
         {
-            if (_tail!.HasExited)
+            if (_tail!.Process.HasExited)
             {
-                Assert.Fail($"tail -f exited ({_tail.ExitCode}): {Stderr}");
+                Assert.Fail($"tail -f exited ({_tail.Process.ExitCode}): {_tail!.Stderr}");
             }
 
-            Assert.True(DateTime.UtcNow < deadline, $"'{text}' not printed within {Deadline.TotalSeconds} s; stdout: {Stdout}; stderr: {Stderr}");
+            Assert.True(DateTime.UtcNow < deadline, $"'{text}' not printed within {Deadline.TotalSeconds} s; stdout: {_tail!.Stdout}; stderr: {_tail!.Stderr}");
             await Task.Delay(50);
         }
     }
 
-    private string Stdout
-    {
-        get
-        {
-            lock (_stdout)
-            {
-                return _stdout.ToString();
-            }
-        }
-    }
-
-    private string Stderr
-    {
-        get
-        {
-            lock (_stderr)
-            {
-                return _stderr.ToString();
-            }
-        }
-    }
-
-    private Process StartCli(params string[] args)
-    {
-        var info = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet")
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        info.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "aico.dll"));
-        foreach (var arg in args)
-        {
-            info.ArgumentList.Add(arg);
-        }
-
-        info.Environment[AicoPaths.DataDirVariable] = _paths.DataDirectory;
-        info.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
-        var process = Process.Start(info)!;
-        process.OutputDataReceived += (_, e) => Append(_stdout, e.Data);
-        process.ErrorDataReceived += (_, e) => Append(_stderr, e.Data);
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-        return process;
-    }
-
-    private static void Append(StringBuilder target, string? line)
-    {
-        if (line is not null)
-        {
-            lock (target)
-            {
-                target.Append(line).Append('\n');
-            }
-        }
-    }
-
-    /// <summary>What Ctrl-C in a terminal sends; .NET has no API to send a signal other than SIGKILL.</summary>
-    private static void SendSigint(int pid)
-    {
-        using var kill = Process.Start(new ProcessStartInfo("kill") { ArgumentList = { "-INT", pid.ToString(System.Globalization.CultureInfo.InvariantCulture) }, UseShellExecute = false })!;
-        kill.WaitForExit();
-        Assert.Equal(0, kill.ExitCode);
-    }
 }
