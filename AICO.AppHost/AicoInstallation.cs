@@ -19,6 +19,10 @@ internal sealed class AicoInstallation(IDistributedApplicationBuilder builder, A
     public IResourceBuilder<ParameterResource> SecretKey(string component) =>
         Secret($"{component}-secret-key", keys.CurveKeyPair(component).SecretKeyZ85);
 
+    /// <summary>The key this component's log spool is sealed with (its own HKDF label, never the database key).</summary>
+    public IResourceBuilder<ParameterResource> LogSpoolKey(string component) =>
+        Secret($"{component}-log-spool-key", Convert.ToHexString(keys.LogSpoolKey(component)));
+
     public IResourceBuilder<ParameterResource> BrokerPublicKey { get; } =
         builder.AddParameter("broker-public-key", keys.CurveKeyPair(Components.Broker).PublicKeyZ85, secret: false);
 

@@ -12,6 +12,7 @@ internal static class AicoResourceExtensions
             .WithEnvironment(EnvName(ComponentKeys.ComponentSetting), component)
             .WithEnvironment(EnvName(ComponentKeys.SecretKeySetting), installation.SecretKey(component))
             .WithEnvironment(EnvName(ComponentKeys.BrokerPublicKeySetting), installation.BrokerPublicKey)
+            .WithEnvironment(EnvName(ComponentKeys.LogSpoolKeySetting), installation.LogSpoolKey(component))
             .WithEnvironment("ORT_DISABLE_TELEMETRY", "1");
     }
 

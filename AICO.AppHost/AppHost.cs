@@ -11,7 +11,8 @@ var broker = builder.AddProject<Projects.AICO_Broker>("broker")
     .WithEndpoint(name: "bus", scheme: "tcp", env: "BUS_PORT", port: busPort == 0 ? null : busPort, isProxied: false)
     .WithAicoIdentity(installation, Components.Broker)
     .WithBusAllowList(installation)
-    .WithHttpHealthCheck("/health");
+    .WithHttpHealthCheck("/health")
+    .WithSupervision();
 var bus = broker.GetEndpoint("bus");
 broker.WithBusEndpoint(bus);
 
@@ -20,12 +21,14 @@ var logConsumer = builder.AddProject<Projects.AICO_LogConsumer>("logconsumer")
     .WithDatabaseKey(installation)
     .WithBusEndpoint(bus)
     .WithHttpHealthCheck("/health")
+    .WithSupervision()
     .WaitFor(broker);
 
 var modelService = builder.AddProject<Projects.AICO_ModelService>("modelservice")
     .WithAicoIdentity(installation, Components.ModelService)
     .WithBusEndpoint(bus)
     .WithHttpHealthCheck("/health")
+    .WithSupervision()
     .WaitFor(broker);
 
 // Optional chat backend: Parameters:ollama-endpoint (e.g. http://127.0.0.1:11434); unset means "no chat model configured".
@@ -41,6 +44,7 @@ builder.AddProject<Projects.AICO_Gateway>("gateway")
     .WithBusEndpoint(bus)
     .WithHttpHealthCheck("/health")
     .WithExternalHttpEndpoints()
+    .WithSupervision()
     .WaitFor(broker)
     .WaitFor(logConsumer)
     .WaitFor(modelService);

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Text;
+using AICO.Logging.Pipeline;
 using AICO.LogStore;
 using AICO.Security;
 using AICO.Storage;
@@ -154,9 +155,12 @@ public static class LogsCommands
         command.SetAction(parse =>
         {
             var stats = WithDatabase(db => db.Execute(LogStatistics.Read));
+            var pipeline = LogPipelineStatus.Read(AicoPaths.FromEnvironment().RuntimeDirectory, DateTimeOffset.UtcNow);
             if (parse.GetValue(json))
             {
-                console.Json(stats);
+                var report = System.Text.Json.JsonSerializer.SerializeToNode(stats, CliConsole.JsonOptions)!.AsObject();
+                report["pipeline"] = System.Text.Json.JsonSerializer.SerializeToNode(pipeline, CliConsole.JsonOptions);
+                console.Json(report);
                 return ExitCodes.Ok;
             }
 
@@ -167,6 +171,12 @@ public static class LogsCommands
             foreach (var p in stats.Producers)
             {
                 console.Line($"{p.Producer,-32} {p.Received,10} {p.Gaps,6} {p.Duplicates,10} {p.LastSeen,-28}");
+            }
+
+            console.Line("pipeline: " + pipeline.Summary());
+            foreach (var p in pipeline.Producers.Where(p => p.Backlog > 0 || !p.Running))
+            {
+                console.Line($"  {p.Producer,-30} {(p.Running ? "running" : "GONE"),-8} memory={p.BufferedRecords} unacknowledged={p.UnacknowledgedRecords} spool={p.SpooledRecords} ({p.SpoolBytes} bytes) gate: {p.GateReason}");
             }
 
             return ExitCodes.Ok;

@@ -5,6 +5,7 @@ using AICO.Security;
 var builder = GatewayHost.CreateBuilder(args);
 builder.AddAicoBusClient(Components.Gateway);
 builder.AddAicoBusLogging();
+builder.AddAicoLogPipelineHealth();
 builder.AddAicoDatabase(Components.Gateway);
 
 var app = GatewayHost.Build(builder);

@@ -6,7 +6,9 @@ namespace AICO.LogStore;
 
 /// <summary>
 /// Readiness of the log consumer: Healthy only when its bus client is authenticated, the broker confirms its
-/// subscription to <c>logs/</c>, and the database is writable. The AppHost gates on it.
+/// subscription to <c>logs/</c>, and the database is writable. Failing writes (disk full, I/O error, wrong key)
+/// make it Degraded with the database's reason at the first failure: the process is up and keeps every record it
+/// was sent, but nothing is being stored. The AppHost gates on it.
 /// </summary>
 internal sealed class LogConsumerHealthCheck(LogConsumer consumer, IBusClient bus) : IHealthCheck
 {
@@ -19,9 +21,15 @@ internal sealed class LogConsumerHealthCheck(LogConsumer consumer, IBusClient bu
             return HealthCheckResult.Unhealthy($"bus client is {bus.State}: {bus.StatusReason}");
         }
 
+        if (!consumer.Subscribed && consumer.DatabaseProblem is { } startup)
+        {
+            // Not ready yet: it has not proven the database writable even once.
+            return HealthCheckResult.Unhealthy(startup);
+        }
+
         if (consumer.DatabaseProblem is { } problem)
         {
-            return HealthCheckResult.Unhealthy(problem);
+            return HealthCheckResult.Degraded(problem, data: new Dictionary<string, object> { ["committed_rows"] = consumer.CommittedRows });
         }
 
         if (!consumer.Subscribed)

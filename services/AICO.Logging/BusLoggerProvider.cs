@@ -1,5 +1,7 @@
 using System.Collections.Concurrent;
 using AICO.Bus;
+using AICO.Logging.Pipeline;
+using AICO.Logging.Spool;
 using Microsoft.Extensions.Logging;
 
 namespace AICO.Logging;
@@ -21,6 +23,8 @@ public sealed class BusLoggerProvider : ILoggerProvider, ISupportExternalScope
     private readonly LoggingMetrics _metrics;
     private volatile bool _accepting = true;
     private DeliveryWindow? _window;
+    private SpoolStage? _spool;
+    private string? _stateDirectory;
     private Task _running = Task.CompletedTask;
 
     public BusLoggerProvider(BusLoggingOptions options, TimeProvider? time = null)
@@ -50,6 +54,8 @@ public sealed class BusLoggerProvider : ILoggerProvider, ISupportExternalScope
 
     internal DeliveryWindow? Window => _window;
 
+    internal SpoolStage? Spool => _spool;
+
     internal long ReentrantCalls;
 
     /// <summary>Categories of the bus and the logging pipeline itself: never sent through the bus logger.</summary>
@@ -61,8 +67,12 @@ public sealed class BusLoggerProvider : ILoggerProvider, ISupportExternalScope
 
     public void SetScopeProvider(IExternalScopeProvider scopeProvider) => ScopeProvider = scopeProvider;
 
-    /// <summary>Attaches the bus client: the gate starts watching it and the worker starts shipping.</summary>
-    public void Start(IBusClient bus)
+    /// <summary>
+    /// Attaches the bus client: the gate starts watching it and the worker starts shipping. With a runtime directory
+    /// the producer reports its state there; with a spool key too, records that wait out a long consumer outage
+    /// go to an encrypted spool there instead of being dropped from memory.
+    /// </summary>
+    public void Start(IBusClient bus, string? runtimeDirectory = null, byte[]? spoolKey = null)
     {
         if (Shipper is not null)
         {
@@ -75,11 +85,79 @@ public sealed class BusLoggerProvider : ILoggerProvider, ISupportExternalScope
         Gate.Changed += (open, reason) => LoggingDiagnostics.Write(open
             ? $"{producer}: log consumer is subscribed; sending {Buffer.Count} buffered records"
             : $"{producer}: log records are buffered ({reason})");
-        Shipper = new LogShipper(bus, producer, Buffer, Gate, _window, _signal, _options, _metrics, _time);
+        if (runtimeDirectory is not null)
+        {
+            _stateDirectory = PipelineStateFiles.ProducerDirectory(runtimeDirectory, producer);
+            _spool = OpenSpool(producer, _stateDirectory, spoolKey);
+        }
+
+        Shipper = new LogShipper(bus, producer, Buffer, Gate, _window, _signal, _options, _metrics, _time, _spool);
         var token = _stopping.Token;
-        _running = Task.WhenAll(
+        var tasks = new List<Task>
+        {
             Task.Run(() => Gate.RunAsync(token), CancellationToken.None),
-            Task.Run(() => Shipper.RunAsync(token), CancellationToken.None));
+            Task.Run(() => Shipper.RunAsync(token), CancellationToken.None),
+        };
+        if (_stateDirectory is { } directory)
+        {
+            var reporter = new PipelineStateReporter(directory, State, _time);
+            tasks.Add(Task.Run(() => reporter.RunAsync(token), CancellationToken.None));
+        }
+
+        _running = Task.WhenAll(tasks);
+    }
+
+    /// <summary>Where this producer's records are right now.</summary>
+    public ProducerPipelineState State()
+    {
+        var spool = _spool;
+        DateTimeOffset? oldest = null;
+        foreach (var candidate in new[] { Buffer.OldestTimestamp, _window?.OldestTimestamp, spool?.Spool.OldestUnread, spool?.HeldOldest })
+        {
+            if (candidate is { } value && (oldest is null || value < oldest))
+            {
+                oldest = value;
+            }
+        }
+
+        return new ProducerPipelineState
+        {
+            Producer = Producer ?? "",
+            ProcessId = Environment.ProcessId,
+            UpdatedAt = _time.GetUtcNow(),
+            GateOpen = Gate?.IsOpen == true,
+            GateReason = Gate?.Reason ?? "not started",
+            BufferedRecords = Buffer.Count,
+            UnacknowledgedRecords = _window?.RecordCount ?? 0,
+            SpooledRecords = (spool?.Spool.UnreadRecords ?? 0) + (spool?.HeldRecords ?? 0),
+            SpoolBytes = spool?.Spool.Bytes ?? 0,
+            DroppedRecords = Buffer.DroppedTotal,
+            OldestUnacknowledged = oldest,
+        };
+    }
+
+    private SpoolStage? OpenSpool(string producer, string directory, byte[]? key)
+    {
+        if (_options.SpoolMaxBytes == 0)
+        {
+            return null;
+        }
+
+        if (key is null)
+        {
+            LoggingDiagnostics.Write($"warning: {producer}: no log spool key is configured; records wait in memory only ({Buffer.Capacity} records)");
+            return null;
+        }
+
+        try
+        {
+            return new SpoolStage(new LogSpool(directory, key, _options.SpoolMaxBytes, _options.SpoolSegmentBytes), _options, _time, producer);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            LoggingDiagnostics.Write($"warning: {producer}: log spool unavailable in {directory} ({ex.Message}); records wait in memory only");
+            return null;
+        }
     }
 
     /// <summary>The provider cannot work in this process: say so once and stop collecting records.</summary>
@@ -117,6 +195,43 @@ public sealed class BusLoggerProvider : ILoggerProvider, ISupportExternalScope
     {
         await _stopping.CancelAsync().ConfigureAwait(false);
         await _running.ConfigureAwait(false);
+        if (_stateDirectory is { } directory)
+        {
+            FinishState(directory);
+        }
+    }
+
+    /// <summary>A clean stop removes the state file, unless records still wait in the spool (then it says so).</summary>
+    private void FinishState(string directory)
+    {
+        var spool = _spool;
+        try
+        {
+            spool?.Release(_window?.AcknowledgedSequence ?? 0);
+            if (spool is null || spool.IsEmpty)
+            {
+                PipelineStateFiles.Delete(directory);
+            }
+            else
+            {
+                PipelineStateFiles.Write(directory, State());
+            }
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+        }
+
+        spool?.Spool.Dispose();
+        if (spool is null)
+        {
+            try
+            {
+                Directory.Delete(directory);
+            }
+            catch (IOException)
+            {
+            }
+        }
     }
 
     public void Dispose()

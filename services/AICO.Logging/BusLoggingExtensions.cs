@@ -1,4 +1,7 @@
+using AICO.Bus;
 using AICO.Logging;
+using AICO.Logging.Pipeline;
+using AICO.Security;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
@@ -19,6 +22,20 @@ public static class BusLoggingExtensions
         builder.Services.AddSingleton(provider);
         builder.Logging.AddProvider(provider);
         builder.Services.AddHostedService<BusLoggingService>();
+        return builder;
+    }
+
+    /// <summary>
+    /// Adds the health check "logpipeline": consumer subscribed (asked of the broker), every producer's backlog in
+    /// memory and in spools, and the oldest unacknowledged record's age (from the runtime directory).
+    /// </summary>
+    public static TBuilder AddAicoLogPipelineHealth<TBuilder>(this TBuilder builder) where TBuilder : IHostApplicationBuilder
+    {
+        builder.Services.AddHealthChecks().Add(new Microsoft.Extensions.Diagnostics.HealthChecks.HealthCheckRegistration(
+            "logpipeline",
+            sp => new LogPipelineHealthCheck(sp.GetRequiredService<IBusClient>(), AicoPaths.FromEnvironment().RuntimeDirectory, TimeProvider.System),
+            failureStatus: null,
+            tags: null));
         return builder;
     }
 }

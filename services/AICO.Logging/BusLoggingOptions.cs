@@ -22,6 +22,21 @@ public sealed class BusLoggingOptions
     /// <summary>Pause before a failed batch is sent again.</summary>
     public TimeSpan RetryDelay { get; set; } = TimeSpan.FromMilliseconds(500);
 
+    /// <summary>
+    /// Largest size of this producer's encrypted spool files (records that wait out a long consumer outage on disk
+    /// instead of in memory); 0 turns the spool off.
+    /// </summary>
+    public long SpoolMaxBytes { get; set; } = 256L * 1024 * 1024;
+
+    /// <summary>Size of one spool segment file; a segment is deleted once every batch in it is acknowledged.</summary>
+    public long SpoolSegmentBytes { get; set; } = 8L * 1024 * 1024;
+
+    /// <summary>Records in memory from which, while the consumer is away or stalled, whole batches move to the spool.</summary>
+    public int SpillThreshold { get; set; } = 1_024;
+
+    /// <summary>A full delivery window without any acknowledgement for this long counts as a stalled consumer.</summary>
+    public TimeSpan StallTimeout { get; set; } = TimeSpan.FromSeconds(2);
+
     public TimeSpan ClosedGatePollInterval { get; set; } = TimeSpan.FromMilliseconds(250);
 
     public TimeSpan OpenGatePollInterval { get; set; } = TimeSpan.FromSeconds(2);
@@ -39,10 +54,17 @@ public sealed class BusLoggingOptions
         options.AckTimeout = Duration(section, nameof(AckTimeout), options.AckTimeout);
         options.RetryDelay = Duration(section, nameof(RetryDelay), options.RetryDelay);
         options.ShutdownFlushTimeout = Duration(section, nameof(ShutdownFlushTimeout), options.ShutdownFlushTimeout);
+        options.SpoolMaxBytes = section[nameof(SpoolMaxBytes)] == "0" ? 0 : Positive(section, nameof(SpoolMaxBytes), options.SpoolMaxBytes);
+        options.SpoolSegmentBytes = Positive(section, nameof(SpoolSegmentBytes), options.SpoolSegmentBytes);
+        options.SpillThreshold = Positive(section, nameof(SpillThreshold), options.SpillThreshold);
+        options.StallTimeout = Duration(section, nameof(StallTimeout), options.StallTimeout);
         return options;
     }
 
-    private static int Positive(IConfiguration section, string key, int fallback)
+    private static int Positive(IConfiguration section, string key, int fallback) =>
+        (int)Math.Min(Positive(section, key, (long)fallback), int.MaxValue);
+
+    private static long Positive(IConfiguration section, string key, long fallback)
     {
         var text = section[key];
         if (text is null)
@@ -50,7 +72,7 @@ public sealed class BusLoggingOptions
             return fallback;
         }
 
-        return int.TryParse(text, System.Globalization.CultureInfo.InvariantCulture, out var value) && value > 0
+        return long.TryParse(text, System.Globalization.CultureInfo.InvariantCulture, out var value) && value > 0
             ? value
             : throw new InvalidOperationException($"{Section}:{key} must be a positive integer, not '{text}'.");
     }

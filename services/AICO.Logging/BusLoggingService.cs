@@ -1,4 +1,6 @@
 using AICO.Bus;
+using AICO.Security;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 
@@ -29,8 +31,24 @@ internal sealed class BusLoggingService(BusLoggerProvider provider, IServiceProv
             return Task.CompletedTask;
         }
 
-        provider.Start(bus);
+        var paths = AicoPaths.FromEnvironment();
+        provider.Start(bus, paths.RuntimeDirectory, SpoolKey(bus.Component, paths));
         return Task.CompletedTask;
+    }
+
+    /// <summary>The injected spool key, else the one derived from the key store; null (spool off, said once) when neither works.</summary>
+    private byte[]? SpoolKey(string component, AicoPaths paths)
+    {
+        var configuration = services.GetService<IConfiguration>();
+        try
+        {
+            return ComponentKeys.Resolve(component, name => configuration?[name], paths).LogSpoolKey;
+        }
+        catch (Exception ex) when (ex is KeyStoreException or IOException or UnauthorizedAccessException or ArgumentException)
+        {
+            LoggingDiagnostics.Write($"warning: no log spool key for {component} ({ex.Message})");
+            return null;
+        }
     }
 
     public async Task StopAsync(CancellationToken cancellationToken)

@@ -48,6 +48,18 @@ internal sealed class DeliveryWindow(int maxBatches)
         }
     }
 
+    /// <summary>Timestamp of the oldest record sent and not yet acknowledged, or null.</summary>
+    public DateTimeOffset? OldestTimestamp
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _batches.Count == 0 ? null : _batches.Min(b => b.Oldest);
+            }
+        }
+    }
+
     public void Add(PendingBatch batch)
     {
         lock (_lock)

@@ -24,6 +24,18 @@ internal sealed class LogBuffer(int capacity, WorkSignal recordsAvailable)
         }
     }
 
+    /// <summary>Timestamp of the oldest record waiting, or null when the buffer is empty.</summary>
+    public DateTimeOffset? OldestTimestamp
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _queue.TryPeek(out var oldest) ? oldest.Timestamp : null;
+            }
+        }
+    }
+
     /// <summary>Every record dropped since the process started.</summary>
     public long DroppedTotal => Interlocked.Read(ref _dropped);
 

@@ -1,4 +1,5 @@
 using AICO.Bus;
+using AICO.Logging.Spool;
 using Microsoft.Extensions.Logging;
 
 namespace AICO.Logging;
@@ -21,13 +22,15 @@ internal sealed class LogShipper
     private readonly LoggingMetrics _metrics;
     private readonly TimeProvider _time;
     private readonly string _topic;
+    private readonly SpoolStage? _spool;
     private readonly Lock _handOff = new();
     private long _nextSequence = 1;
     private int _failuresReported;
 
     public LogShipper(IBusClient bus, string producer, LogBuffer buffer, FlushGate gate, DeliveryWindow window,
-        WorkSignal signal, BusLoggingOptions options, LoggingMetrics metrics, TimeProvider time)
+        WorkSignal signal, BusLoggingOptions options, LoggingMetrics metrics, TimeProvider time, SpoolStage? spool = null)
     {
+        _spool = spool;
         _bus = bus;
         Producer = producer;
         _buffer = buffer;
@@ -53,7 +56,7 @@ internal sealed class LogShipper
             // Under the hand-off lock: records taken from the buffer are in the window before anyone looks again.
             lock (_handOff)
             {
-                return _buffer.Count == 0 && _window.BatchCount == 0;
+                return _buffer.Count == 0 && _window.BatchCount == 0 && (_spool?.IsEmpty ?? true);
             }
         }
     }
@@ -93,6 +96,7 @@ internal sealed class LogShipper
             {
                 if (!_gate.IsOpen)
                 {
+                    Spill(batch, gateOpen: false, windowFull: false);
                     await _signal.WaitAsync(_options.ClosedGatePollInterval, cancellationToken).ConfigureAwait(false);
                     continue;
                 }
@@ -103,6 +107,8 @@ internal sealed class LogShipper
                     Send(pending, cancellationToken);
                 }
 
+                _spool?.Release(_window.AcknowledgedSequence);
+                Spill(batch, gateOpen: true, _window.IsFull);
                 if (_window.IsFull)
                 {
                     await _signal.WaitAsync(_options.RetryDelay, cancellationToken).ConfigureAwait(false);
@@ -112,17 +118,15 @@ internal sealed class LogShipper
                 PendingBatch? pendingBatch = null;
                 lock (_handOff)
                 {
-                    batch.Clear();
-                    var dropped = _buffer.TakeUnreportedDrops();
-                    if (dropped > 0)
-                    {
-                        batch.Add(DroppedRecord(dropped));
-                    }
-
-                    _buffer.TakeOldest(batch, _options.MaxBatchSize - batch.Count);
-                    if (batch.Count > 0)
+                    // Records that waited on disk are older than any in memory: they go first.
+                    pendingBatch = _spool?.NextToDrain();
+                    if (pendingBatch is null && TakeFromBuffer(batch) > 0)
                     {
                         pendingBatch = Seal(batch);
+                    }
+
+                    if (pendingBatch is not null)
+                    {
                         pendingBatch.InFlight = true;
                         pendingBatch.Attempts = 1;
                         _window.Add(pendingBatch);
@@ -145,6 +149,37 @@ internal sealed class LogShipper
         }
     }
 
+    /// <summary>While the consumer is away or stalled, whole batches move from memory to the spool (in order).</summary>
+    private void Spill(List<LogEntry> batch, bool gateOpen, bool windowFull)
+    {
+        while (_spool is not null && _spool.ShouldSpill(_buffer.Count, gateOpen, windowFull))
+        {
+            lock (_handOff)
+            {
+                if (TakeFromBuffer(batch) == 0)
+                {
+                    return;
+                }
+
+                _spool.Append(Seal(batch));
+            }
+        }
+    }
+
+    /// <summary>The oldest records of the buffer (after a report of any drops), up to one batch.</summary>
+    private int TakeFromBuffer(List<LogEntry> batch)
+    {
+        batch.Clear();
+        var dropped = _buffer.TakeUnreportedDrops();
+        if (dropped > 0)
+        {
+            batch.Add(DroppedRecord(dropped));
+        }
+
+        _buffer.TakeOldest(batch, _options.MaxBatchSize - batch.Count);
+        return batch.Count;
+    }
+
     private PendingBatch Seal(List<LogEntry> batch)
     {
         var first = _nextSequence;
@@ -155,7 +190,7 @@ internal sealed class LogShipper
         }
 
         Interlocked.Exchange(ref _nextSequence, _nextSequence);
-        return new PendingBatch(first, _nextSequence - 1, batch.Count, LogBatchCodec.Encode(Producer, batch));
+        return new PendingBatch(first, _nextSequence - 1, batch.Count, LogBatchCodec.Encode(Producer, batch)) { Oldest = batch[0].Timestamp };
     }
 
     private void Send(PendingBatch batch, CancellationToken cancellationToken) =>

@@ -8,6 +8,9 @@ internal sealed class PendingBatch(long firstSequence, long lastSequence, int re
     public int RecordCount { get; } = recordCount;
     public byte[] Payload { get; } = payload;
 
+    /// <summary>Timestamp of the batch's first (oldest) record, for the pipeline's "oldest unacknowledged" figure.</summary>
+    public DateTimeOffset Oldest { get; init; }
+
     public bool InFlight { get; set; }
     public int Attempts { get; set; }
 

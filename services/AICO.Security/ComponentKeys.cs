@@ -12,6 +12,7 @@ public sealed class ComponentKeys
     public const string DatabaseKeySetting = "Aico:Keys:DatabaseKey";
     public const string JwtSigningKeySetting = "Aico:Keys:JwtSigningKey";
     public const string AllowListSetting = "Aico:Keys:AllowList";
+    public const string LogSpoolKeySetting = "Aico:Keys:LogSpoolKey";
 
     public required string Component { get; init; }
     public required CurveKeyPair KeyPair { get; init; }
@@ -21,6 +22,9 @@ public sealed class ComponentKeys
     public byte[]? DatabaseKey { get; init; }
 
     public byte[]? JwtSigningKey { get; init; }
+
+    /// <summary>Seals this component's log spool files; null when it was not given (the spool is then off).</summary>
+    public byte[]? LogSpoolKey { get; init; }
 
     /// <summary>Broker only: client component name to its CURVE public key (Z85).</summary>
     public IReadOnlyDictionary<string, string> AllowList { get; init; } = new Dictionary<string, string>();
@@ -33,6 +37,7 @@ public sealed class ComponentKeys
         BrokerPublicKeyZ85 = derivation.CurveKeyPair(Components.Broker).PublicKeyZ85,
         DatabaseKey = derivation.DatabaseKey(),
         JwtSigningKey = derivation.JwtSigningKey(),
+        LogSpoolKey = derivation.LogSpoolKey(component),
         AllowList = component == Components.Broker
             ? Components.Clients.ToDictionary(c => c, c => derivation.CurveKeyPair(c).PublicKeyZ85)
             : new Dictionary<string, string>(),
@@ -63,6 +68,7 @@ public sealed class ComponentKeys
             BrokerPublicKeyZ85 = brokerKey.Trim(),
             DatabaseKey = Optional(setting(DatabaseKeySetting), Convert.FromHexString, DatabaseKeySetting),
             JwtSigningKey = Optional(setting(JwtSigningKeySetting), Convert.FromBase64String, JwtSigningKeySetting),
+            LogSpoolKey = Optional(setting(LogSpoolKeySetting), Convert.FromHexString, LogSpoolKeySetting),
             AllowList = ParseAllowList(setting(AllowListSetting)),
         };
     }

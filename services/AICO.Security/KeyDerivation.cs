@@ -29,6 +29,11 @@ public sealed class KeyDerivation
     /// <summary>The HMAC-SHA256 key that signs the gateway's JWTs.</summary>
     public byte[] JwtSigningKey() => Derive("jwt-signing");
 
+    /// <summary>The key a component's log spool files are sealed with: one per component, never the database key.</summary>
+    public byte[] LogSpoolKey(string component) => Components.IsKnown(component)
+        ? Derive("log-spool/" + component)
+        : throw new ArgumentException($"Unknown component '{component}'. Known: {string.Join(", ", Components.All)}.", nameof(component));
+
     /// <summary>The CURVE key pair of a component (the broker's is the one clients must know).</summary>
     public CurveKeyPair CurveKeyPair(string component)
     {

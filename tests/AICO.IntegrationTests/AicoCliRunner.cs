@@ -10,7 +10,14 @@ internal static class AicoCliRunner
     private static readonly SemaphoreSlim EnvironmentLock = new(1, 1);
 
     /// <summary>Runs a command that writes one JSON object per line and returns those objects.</summary>
-    public static async Task<List<JsonElement>> JsonLinesAsync(AicoAppFixture fixture, params string[] args)
+    public static async Task<List<JsonElement>> JsonLinesAsync(AicoAppFixture fixture, params string[] args) =>
+        (await OutputAsync(fixture, args)).Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => JsonDocument.Parse(l).RootElement).ToList();
+
+    /// <summary>Runs a command that writes one (indented) JSON document and returns it.</summary>
+    public static async Task<JsonElement> JsonAsync(AicoAppFixture fixture, params string[] args) =>
+        JsonDocument.Parse(await OutputAsync(fixture, args)).RootElement;
+
+    private static async Task<string> OutputAsync(AicoAppFixture fixture, string[] args)
     {
         var stdout = new StringWriter();
         var stderr = new StringWriter();
@@ -28,6 +35,6 @@ internal static class AicoCliRunner
             EnvironmentLock.Release();
         }
 
-        return stdout.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => JsonDocument.Parse(l).RootElement).ToList();
+        return stdout.ToString();
     }
 }

@@ -9,7 +9,8 @@ using Microsoft.Extensions.Logging;
 // (the first <startup> of them before the host, and so the bus client, has even started), then waits until the
 // consumer has acknowledged every record and exits 0 ("flushed"), or exits 1 after <flush-seconds>.
 // Usage: AICO.Logging.TestProducer <component> <count> [startup] [records-per-ms-pause] [flush-seconds]
-// Environment: AICO_DATA_DIR (key store), Bus__Endpoint, optionally Logging__Bus__BufferCapacity.
+// Environment: AICO_DATA_DIR (key store), Bus__Endpoint, optionally Logging__Bus__BufferCapacity, and
+// AICO_TEST_RATE (records per second after start-up, paced; instead of the pause every N records).
 if (args.Length < 2 || !int.TryParse(args[1], out var count))
 {
     Console.Error.WriteLine("usage: AICO.Logging.TestProducer <component> <count> [startup] [records-per-ms-pause] [flush-seconds]");
@@ -35,12 +36,22 @@ for (var i = 1; i <= startup; i++)
     logger.LogInformation("record {Number}", i);
 }
 
+var rate = int.TryParse(Environment.GetEnvironmentVariable("AICO_TEST_RATE"), out var perSecond) ? perSecond : 0;
 await host.StartAsync();
 Console.WriteLine("started");
+var clock = System.Diagnostics.Stopwatch.StartNew();
 for (var i = startup + 1; i <= count; i++)
 {
     logger.LogInformation("record {Number}", i);
-    if (perPause > 0 && i % perPause == 0)
+    if (rate > 0)
+    {
+        var due = TimeSpan.FromSeconds((double)(i - startup) / rate) - clock.Elapsed;
+        if (due > TimeSpan.FromMilliseconds(1))
+        {
+            await Task.Delay(due);
+        }
+    }
+    else if (perPause > 0 && i % perPause == 0)
     {
         await Task.Delay(1);
     }

@@ -19,10 +19,13 @@ internal sealed class PipelineFixture : IAsyncDisposable
     private readonly List<IAsyncDisposable> _owned = [];
     private readonly KeyDerivation _derivation;
 
-    public PipelineFixture()
+    /// <param name="prepareDataDirectory">Runs on the (created, empty) data directory before anything is written to it, e.g. to mount a small file system there.</param>
+    public PipelineFixture(Action<string>? prepareDataDirectory = null)
     {
         Root = Path.Combine(Path.GetTempPath(), "aico-pipeline-" + Guid.NewGuid().ToString("N"));
-        Paths = new AicoPaths(Path.Combine(Root, "data"), Path.Combine(Root, "data", "run"));
+        Paths = new AicoPaths(Path.Combine(Root, "data"), Path.Combine(Root, "run"));
+        Directory.CreateDirectory(Paths.DataDirectory);
+        prepareDataDirectory?.Invoke(Paths.DataDirectory);
         var store = new MasterKeyStore(Paths);
         store.Create(force: false);
         _derivation = store.LoadDerivation();
@@ -84,12 +87,12 @@ internal sealed class PipelineFixture : IAsyncDisposable
     public ChildProcess StartConsumerProcess() => Start(
         Built("services", "AICO.LogConsumer"),
         [],
-        new() { ["ASPNETCORE_URLS"] = "http://127.0.0.1:0", ["Logging__LogLevel__Default"] = "Warning" });
+        new() { ["ASPNETCORE_URLS"] = "http://127.0.0.1:0", ["Logging__LogLevel__Default"] = "Warning", ["Logging__LogLevel__Microsoft.Hosting.Lifetime"] = "Information" });
 
     /// <summary>A producer process that logs <paramref name="count"/> numbered records, the first <paramref name="startup"/> before its host starts.</summary>
-    public ChildProcess StartProducer(string component, int count, int startup, int pauseEvery = 0, int? bufferCapacity = null)
+    public ChildProcess StartProducer(string component, int count, int startup, int pauseEvery = 0, int? bufferCapacity = null, int ratePerSecond = 0)
     {
-        var environment = new Dictionary<string, string> { ["Logging__Bus__AckTimeout"] = "00:00:02" };
+        var environment = new Dictionary<string, string> { ["Logging__Bus__AckTimeout"] = "00:00:02", ["AICO_TEST_RATE"] = ratePerSecond.ToString(System.Globalization.CultureInfo.InvariantCulture) };
         if (bufferCapacity is { } capacity)
         {
             environment["Logging__Bus__BufferCapacity"] = capacity.ToString(System.Globalization.CultureInfo.InvariantCulture);
@@ -191,6 +194,7 @@ internal sealed class PipelineFixture : IAsyncDisposable
         }
 
         info.Environment[AicoPaths.DataDirVariable] = Paths.DataDirectory;
+        info.Environment[AicoPaths.RuntimeDirVariable] = Paths.RuntimeDirectory;
         info.Environment["Bus__Endpoint"] = Endpoint;
         info.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
         foreach (var (key, value) in environment)
