@@ -18,17 +18,13 @@ public sealed class BrokerEngine : IAsyncDisposable
 {
     private const int ReceiveBurst = 2048;
     private const int OutboxFlushBytes = 256 * 1024;
-    private const int ReplayMemory = 100_000;
 
     private readonly CurveKeyPair _keys;
-    private readonly byte[] _secret;
-    private readonly Dictionary<string, byte[]> _allowList;
+    private readonly BrokerKeyring _keyring;
     private readonly BrokerOptions _options;
     private readonly ILogger _logger;
     private readonly Dictionary<string, BrokerConnection> _connections = new(StringComparer.Ordinal);
     private readonly Dictionary<string, (BrokerConnection Requester, DateTime Expires)> _pendingRequests = new(StringComparer.Ordinal);
-    private readonly HashSet<string> _seenProofs = new(StringComparer.Ordinal);
-    private readonly Queue<string> _seenProofOrder = new();
     private readonly HashSet<string> _warnedPeers = new(StringComparer.Ordinal);
     private readonly byte[] _plain;
     private byte[] _sealBuffer;
@@ -42,22 +38,7 @@ public sealed class BrokerEngine : IAsyncDisposable
     public BrokerEngine(CurveKeyPair keys, IReadOnlyDictionary<string, string> allowList, BrokerOptions options, ILogger<BrokerEngine>? logger = null)
     {
         _keys = keys;
-        _secret = keys.SecretKey.ToArray();
-        _allowList = allowList.ToDictionary(
-            kv => kv.Key,
-            kv => Z85.TryDecode(kv.Value, out var key) && key.Length == CurveKeyPair.KeyLength
-                ? key
-                : throw new ArgumentException($"allow-list key of '{kv.Key}' is not a 40-character Z85 key"),
-            StringComparer.Ordinal);
-
-        // The broker's own client (its log records) proves the broker key pair like any client. Its public key comes
-        // from the secret this engine holds, never from configuration, so a configured 'broker' entry must match it.
-        if (_allowList.TryGetValue(Components.Broker, out var configured) && !configured.AsSpan().SequenceEqual(keys.PublicKey))
-        {
-            throw new ArgumentException($"the allow-list entry '{Components.Broker}' is not this broker's public key");
-        }
-
-        _allowList[Components.Broker] = keys.PublicKey.ToArray();
+        _keyring = new BrokerKeyring(keys, allowList);
         _options = options;
         _logger = (ILogger?)logger ?? NullLogger.Instance;
         _plain = new byte[options.MaxFrameBytes];
@@ -229,11 +210,8 @@ public sealed class BrokerEngine : IAsyncDisposable
             case FrameKind.Sealed:
                 Refuse(routingId, key, connection, DenyCode.DenyNoSession, "no session: the handshake must complete before any other traffic");
                 break;
-            case FrameKind.Hello:
-                OnHello(routingId, key, connection, Hello.Parser.ParseFrom(frame[1..]), frame[1..].ToArray());
-                break;
-            case FrameKind.Auth:
-                OnAuth(routingId, key, connection, Auth.Parser.ParseFrom(frame[1..]));
+            case FrameKind.Hello or FrameKind.Auth:
+                OnHandshake(routingId, key, connection, frame);
                 break;
             default:
                 Refuse(routingId, key, connection, DenyCode.DenyProtocol, $"unexpected frame kind 0x{frame[0]:x2}");
@@ -241,102 +219,56 @@ public sealed class BrokerEngine : IAsyncDisposable
         }
     }
 
-    private void OnHello(byte[] routingId, string key, BrokerConnection? existing, Hello hello, byte[] helloBytes)
+    private void OnHandshake(byte[] routingId, string key, BrokerConnection? connection, ReadOnlySpan<byte> frame)
     {
-        if (existing is not null)
+        if (frame[0] == FrameKind.Hello)
         {
-            Remove(existing, "re-handshake");
-        }
+            if (connection is not null)
+            {
+                Remove(connection, "re-handshake");
+            }
 
-        var component = hello.Component ?? "";
-        if (hello.ProtocolVersion != HandshakeCrypto.ProtocolVersion)
+            if (_connections.Count >= _options.MaxPendingHandshakes + _connectedCount)
+            {
+                Refuse(routingId, key, null, DenyCode.DenyProtocol, "too many handshakes in progress");
+                return;
+            }
+
+            connection = new BrokerConnection(routingId, key, DateTime.UtcNow) { Handshake = new BrokerHandshake(_keyring) };
+        }
+        else if (connection?.Handshake is null)
         {
-            Refuse(routingId, key, null, DenyCode.DenyProtocol, $"protocol version {hello.ProtocolVersion} not supported (broker speaks {HandshakeCrypto.ProtocolVersion})", component);
+            Refuse(routingId, key, connection, DenyCode.DenyNoSession, "AUTH without a pending challenge: send HELLO first");
             return;
         }
 
-        if (!_allowList.ContainsKey(component))
+        var result = connection.Handshake!.Receive(frame);
+        switch (result.Status)
         {
-            Refuse(routingId, key, null, DenyCode.DenyUnknownComponent, $"component '{Printable(component)}' is not on the broker's allow-list", component);
-            return;
+            case HandshakeStatus.Continue:
+                connection.Claim(result.Component);
+                _connections[key] = connection;
+                SendFrame(routingId, result.Reply!, result.Reply!.Length);
+                break;
+            case HandshakeStatus.Refused:
+                Refuse(routingId, key, connection, result.Code, result.Reason, result.Component);
+                break;
+            default:
+                Establish(connection, result);
+                break;
         }
-
-        if (hello.ClientEphemeral.Length != HandshakeCrypto.KeyLength)
-        {
-            Refuse(routingId, key, null, DenyCode.DenyProtocol, "HELLO without a 32-byte ephemeral key", component);
-            return;
-        }
-
-        if (_connections.Count >= _options.MaxPendingHandshakes + _connectedCount)
-        {
-            Refuse(routingId, key, null, DenyCode.DenyProtocol, "too many handshakes in progress", component);
-            return;
-        }
-
-        var clientEphemeral = hello.ClientEphemeral.ToByteArray();
-        var (ephemeralSecret, ephemeralPublic) = HandshakeCrypto.NewEphemeral();
-        var nonce = RandomNumberGenerator.GetBytes(HandshakeCrypto.NonceLength);
-        var ee = HandshakeCrypto.Dh(ephemeralSecret, clientEphemeral);
-        var es = HandshakeCrypto.Dh(_secret, clientEphemeral);
-        var transcript = HandshakeCrypto.ChallengeTranscript(helloBytes, ephemeralPublic, nonce);
-        var proof = HandshakeCrypto.Tag(HandshakeCrypto.BrokerProofKey(ee, es, transcript), transcript);
-
-        var connection = new BrokerConnection(routingId, key, DateTime.UtcNow)
-        {
-            EphemeralSecret = ephemeralSecret,
-            Ee = ee,
-            Es = es,
-            ChallengeTranscript = transcript,
-            BrokerProof = proof,
-        };
-        connection.Claim(component);
-        _connections[key] = connection;
-        SendHandshake(routingId, FrameKind.Challenge, new Challenge
-        {
-            BrokerEphemeral = ByteString.CopyFrom(ephemeralPublic),
-            Nonce = ByteString.CopyFrom(nonce),
-            BrokerProof = ByteString.CopyFrom(proof),
-        });
     }
 
-    private void OnAuth(byte[] routingId, string key, BrokerConnection? connection, Auth auth)
+    private void Establish(BrokerConnection connection, HandshakeResult result)
     {
-        var proofKey = Convert.ToHexString(auth.ClientProof.Span);
-        var claimed = connection?.Component;
-        if (_seenProofs.Contains(proofKey))
+        connection.Claim(result.Component);
+        _connections[connection.Id] = connection;
+        if (result.Reply is { } reply)
         {
-            Refuse(routingId, key, connection, DenyCode.DenyReplayedProof, "replayed handshake proof", claimed);
-            return;
+            SendFrame(connection.RoutingId, reply, reply.Length);
         }
 
-        if (connection is null || connection.Authenticated || connection.ChallengeTranscript is null)
-        {
-            Refuse(routingId, key, connection, DenyCode.DenyNoSession, "AUTH without a pending challenge: send HELLO first", claimed);
-            return;
-        }
-
-        var component = connection.Component;
-        var listed = _allowList[component];
-        var clientStatic = auth.ClientStatic.ToByteArray();
-        if (!CryptographicOperations.FixedTimeEquals(clientStatic, listed))
-        {
-            Refuse(routingId, key, connection, DenyCode.DenyUnlistedKey, $"the public key presented for '{component}' is not on the allow-list", component);
-            return;
-        }
-
-        var se = HandshakeCrypto.Dh(connection.EphemeralSecret!, listed);
-        var ss = HandshakeCrypto.Dh(_secret, listed);
-        var transcript = HandshakeCrypto.AuthTranscript(connection.ChallengeTranscript, connection.BrokerProof!, clientStatic);
-        var proofKeyMaterial = HandshakeCrypto.ClientProofKey(connection.Ee!, connection.Es!, se, ss, transcript);
-        if (!HandshakeCrypto.VerifyTag(proofKeyMaterial, transcript, auth.ClientProof.Span))
-        {
-            Refuse(routingId, key, connection, DenyCode.DenyProofFailed, $"'{component}' failed to prove possession of its secret key", component);
-            return;
-        }
-
-        Remember(proofKey);
-        var (c2s, s2c) = HandshakeCrypto.SessionKeys(connection.Ee!, connection.Es!, se, ss, transcript, auth.ClientProof.ToByteArray());
-        connection.Authenticate(c2s, s2c);
+        connection.Authenticate(result.Keys!);
         connection.LastSeen = DateTime.UtcNow;
         _connectedCount++;
         connection.Outbox.WriteControl(new Control
@@ -346,7 +278,7 @@ public sealed class BrokerEngine : IAsyncDisposable
             ConnectionId = connection.Id,
         });
         connection.OutboxRecords++;
-        _logger.LogInformation("bus client '{Component}' authenticated (connection {Connection})", component, connection.Id);
+        _logger.LogInformation("bus client '{Component}' authenticated (connection {Connection})", result.Component, connection.Id);
     }
 
     private void OnSealed(BrokerConnection connection, ReadOnlySpan<byte> frame)
@@ -518,7 +450,7 @@ public sealed class BrokerEngine : IAsyncDisposable
     {
         _deniedTotal++;
         BusTelemetry.Denials.Add(1, BusTelemetry.Side("broker"), BusTelemetry.Reason(code.ToString()));
-        var component = Printable(claimed ?? connection?.Component ?? "");
+        var component = BrokerHandshake.Printable(claimed ?? connection?.Component ?? "");
         var handshake = code is DenyCode.DenyUnknownComponent or DenyCode.DenyUnlistedKey or DenyCode.DenyProofFailed or DenyCode.DenyReplayedProof;
         if (handshake)
         {
@@ -643,16 +575,6 @@ public sealed class BrokerEngine : IAsyncDisposable
         connection.Dispose();
     }
 
-    private void Remember(string proof)
-    {
-        _seenProofs.Add(proof);
-        _seenProofOrder.Enqueue(proof);
-        if (_seenProofOrder.Count > ReplayMemory)
-        {
-            _seenProofs.Remove(_seenProofOrder.Dequeue());
-        }
-    }
-
     private void WarnOnce(string key, string message)
     {
         if (_warnedPeers.Add(key))
@@ -688,7 +610,4 @@ public sealed class BrokerEngine : IAsyncDisposable
         report.DroppedTotal);
 
     private static string Key(byte[] routingId) => Convert.ToHexString(routingId);
-
-    private static string Printable(string text) =>
-        text.Length > 64 || text.Any(c => c is < ' ' or > '~') ? new string(text.Take(64).Select(c => c is < ' ' or > '~' ? '?' : c).ToArray()) : text;
 }
