@@ -93,18 +93,22 @@ public sealed class BusLoggerProvider : ILoggerProvider, ISupportExternalScope
 
         Shipper = new LogShipper(bus, producer, Buffer, Gate, _window, _signal, _options, _metrics, _time, _spool);
         var token = _stopping.Token;
-        var tasks = new List<Task>
+        // The workers must not inherit the caller's Activity: shipping logs belongs to no trace.
+        using (ExecutionContext.SuppressFlow())
         {
-            Task.Run(() => Gate.RunAsync(token), CancellationToken.None),
-            Task.Run(() => Shipper.RunAsync(token), CancellationToken.None),
-        };
-        if (_stateDirectory is { } directory)
-        {
-            var reporter = new PipelineStateReporter(directory, State, _time);
-            tasks.Add(Task.Run(() => reporter.RunAsync(token), CancellationToken.None));
-        }
+            var tasks = new List<Task>
+            {
+                Task.Run(() => Gate.RunAsync(token), CancellationToken.None),
+                Task.Run(() => Shipper.RunAsync(token), CancellationToken.None),
+            };
+            if (_stateDirectory is { } directory)
+            {
+                var reporter = new PipelineStateReporter(directory, State, _time);
+                tasks.Add(Task.Run(() => reporter.RunAsync(token), CancellationToken.None));
+            }
 
-        _running = Task.WhenAll(tasks);
+            _running = Task.WhenAll(tasks);
+        }
     }
 
     /// <summary>Where this producer's records are right now.</summary>

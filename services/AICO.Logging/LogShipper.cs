@@ -24,6 +24,8 @@ internal sealed class LogShipper
     private readonly string _topic;
     private readonly SpoolStage? _spool;
     private readonly Lock _handOff = new();
+    private readonly LogBatchEncoder _encoder = new();
+    private readonly LogCallFormatter _formatter = new();
     private long _nextSequence = 1;
     private int _failuresReported;
 
@@ -89,7 +91,7 @@ internal sealed class LogShipper
 
     private async Task ShipAsync(CancellationToken cancellationToken)
     {
-        var batch = new List<LogEntry>(_options.MaxBatchSize);
+        var batch = new CapturedLogCall[_options.MaxBatchSize];
         try
         {
             while (!cancellationToken.IsCancellationRequested)
@@ -120,9 +122,9 @@ internal sealed class LogShipper
                 {
                     // Records that waited on disk are older than any in memory: they go first.
                     pendingBatch = _spool?.NextToDrain();
-                    if (pendingBatch is null && TakeFromBuffer(batch) > 0)
+                    if (pendingBatch is null && TakeFromBuffer(batch) is > 0 and var count)
                     {
-                        pendingBatch = Seal(batch);
+                        pendingBatch = Seal(batch.AsSpan(0, count));
                     }
 
                     if (pendingBatch is not null)
@@ -150,47 +152,60 @@ internal sealed class LogShipper
     }
 
     /// <summary>While the consumer is away or stalled, whole batches move from memory to the spool (in order).</summary>
-    private void Spill(List<LogEntry> batch, bool gateOpen, bool windowFull)
+    private void Spill(CapturedLogCall[] batch, bool gateOpen, bool windowFull)
     {
         while (_spool is not null && _spool.ShouldSpill(_buffer.Count, gateOpen, windowFull))
         {
             lock (_handOff)
             {
-                if (TakeFromBuffer(batch) == 0)
+                var count = TakeFromBuffer(batch);
+                if (count == 0)
                 {
                     return;
                 }
 
-                _spool.Append(Seal(batch));
+                _spool.Append(Seal(batch.AsSpan(0, count)));
             }
         }
     }
 
     /// <summary>The oldest records of the buffer (after a report of any drops), up to one batch.</summary>
-    private int TakeFromBuffer(List<LogEntry> batch)
+    private int TakeFromBuffer(CapturedLogCall[] batch)
     {
-        batch.Clear();
+        var count = 0;
         var dropped = _buffer.TakeUnreportedDrops();
         if (dropped > 0)
         {
-            batch.Add(DroppedRecord(dropped));
+            batch[count++] = DroppedRecord(dropped);
         }
 
-        _buffer.TakeOldest(batch, _options.MaxBatchSize - batch.Count);
-        return batch.Count;
+        return count + _buffer.TakeOldest(batch.AsSpan(count));
     }
 
-    private PendingBatch Seal(List<LogEntry> batch)
+    /// <summary>Numbers the records, formats what the callers deferred, and encodes them; clears the slots.</summary>
+    private PendingBatch Seal(Span<CapturedLogCall> calls)
     {
         var first = _nextSequence;
-        foreach (var entry in batch)
+        var oldest = new DateTimeOffset(calls[0].TimestampTicks, TimeSpan.Zero);
+        Span<byte> trace = stackalloc byte[16];
+        Span<byte> span = stackalloc byte[8];
+        _encoder.Begin(Producer, first, calls.Length);
+        foreach (ref var call in calls)
         {
-            entry.Sequence = _nextSequence++;
-            entry.SealExtra();
+            if (call.HasTrace)
+            {
+                call.TraceId.CopyTo(trace);
+                call.SpanId.CopyTo(span);
+            }
+
+            _encoder.Add(LogBatchCodec.ToUnixMicros(call.TimestampTicks), call.Level, call.EventId, call.Category!,
+                LogCallFormatter.Message(call), call.ExceptionText,
+                call.HasTrace ? trace : [], call.HasTrace ? span : [], _formatter.Extra(call));
+            call = default;
         }
 
-        Interlocked.Exchange(ref _nextSequence, _nextSequence);
-        return new PendingBatch(first, _nextSequence - 1, batch.Count, LogBatchCodec.Encode(Producer, batch)) { Oldest = batch[0].Timestamp };
+        Interlocked.Exchange(ref _nextSequence, first + calls.Length);
+        return new PendingBatch(first, first + calls.Length - 1, calls.Length, _encoder.Finish()) { Oldest = oldest };
     }
 
     private void Send(PendingBatch batch, CancellationToken cancellationToken) =>
@@ -246,9 +261,9 @@ internal sealed class LogShipper
         _signal.Set();
     }
 
-    private LogEntry DroppedRecord(long dropped) => new()
+    private CapturedLogCall DroppedRecord(long dropped) => new()
     {
-        Timestamp = _time.GetUtcNow(),
+        TimestampTicks = _time.GetUtcNow().UtcTicks,
         Level = LogLevel.Warning,
         Category = DroppedCategory,
         Message = $"{dropped} log records were dropped while buffering",
