@@ -87,6 +87,7 @@ public sealed class BusLoggerProvider : ILoggerProvider, ISupportExternalScope
             : $"{producer}: log records are buffered ({reason})");
         if (runtimeDirectory is not null)
         {
+            PipelineStateFiles.PruneGone(runtimeDirectory);
             _stateDirectory = PipelineStateFiles.ProducerDirectory(runtimeDirectory, producer);
             _spool = OpenSpool(producer, _stateDirectory, spoolKey);
         }

@@ -39,7 +39,7 @@ internal sealed class LogPipelineHealthCheck(IBusClient bus, string runtimeDirec
             ["oldest_unacknowledged_age_seconds"] = status.OldestUnacknowledgedAgeSeconds?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "none",
             ["producers"] = status.Producers.Count,
         };
-        return status.ConsumerSubscribed == false || status.DroppedRecords > 0
+        return status.ConsumerSubscribed == false
             ? HealthCheckResult.Degraded(status.Summary(), data: data)
             : HealthCheckResult.Healthy(status.Summary(), data);
     }

@@ -30,6 +30,29 @@ public static class PipelineStateFiles
         File.Delete(Path.Combine(producerDirectory, StateFileName));
     }
 
+    /// <summary>
+    /// Removes what producers that are gone left behind when nothing is waiting in it (no spool segment): the state
+    /// file of a killed process would otherwise stay forever. Spools with records are kept.
+    /// </summary>
+    public static void PruneGone(string runtimeDirectory)
+    {
+        foreach (var state in ReadAll(runtimeDirectory).Where(s => !s.Running))
+        {
+            var directory = ProducerDirectory(runtimeDirectory, state.Producer);
+            try
+            {
+                if (!Directory.EnumerateFiles(directory, "*.spool").Any())
+                {
+                    Directory.Delete(directory, recursive: true);
+                }
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                // Another process pruned it first, or it is not ours.
+            }
+        }
+    }
+
     /// <summary>Every producer's last state; a producer whose process is gone is marked not running.</summary>
     public static IReadOnlyList<ProducerPipelineState> ReadAll(string runtimeDirectory)
     {
