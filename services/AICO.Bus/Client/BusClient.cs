@@ -89,6 +89,8 @@ public sealed class BusClient : IBusClient
 
     public string Component => _keys.Component;
 
+    public string Instance => _keys.Instance;
+
     public string Endpoint => _options.Endpoint;
 
     public BusConnectionState State => _state;
@@ -460,7 +462,7 @@ public sealed class BusClient : IBusClient
             return;
         }
 
-        _handshake = new ClientHandshake(Component, _keys.KeyPair, _brokerPublic);
+        _handshake = new ClientHandshake(_keys.Instance, _keys.KeyPair, _brokerPublic);
         _socket.TrySendFrame(TimeSpan.Zero, _handshake.Start());
         _phase = Phase.HelloSent;
         _deadline = DateTime.UtcNow + _options.WelcomeTimeout;
