@@ -16,11 +16,14 @@ internal sealed class HandshakePeer : IDisposable
     private byte[]? _ephemeralSecret;
     private byte[]? _helloBytes;
     private FrameSealer? _sealer;
+    private FrameOpener? _opener;
 
-    public HandshakePeer(string endpoint, CurveKeyPair brokerKeys)
+    /// <param name="receiveHighWatermark">Frames NetMQ may queue for this peer unread; 1 makes a peer that stops reading push back on TCP at once.</param>
+    public HandshakePeer(string endpoint, CurveKeyPair brokerKeys, int receiveHighWatermark = 1000)
     {
         _brokerPublic = brokerKeys.PublicKey.ToArray();
         _socket.Options.Linger = TimeSpan.Zero;
+        _socket.Options.ReceiveHighWatermark = receiveHighWatermark;
         _socket.Options.CurveServerKey = _brokerPublic;
         _socket.Options.CurveCertificate = new NetMQCertificate();
         _socket.Connect(endpoint);
@@ -49,9 +52,11 @@ internal sealed class HandshakePeer : IDisposable
         var se = HandshakeCrypto.Dh(clientKeys.SecretKey, brokerEphemeral);
         var ss = HandshakeCrypto.Dh(clientKeys.SecretKey, _brokerPublic);
         var proof = HandshakeCrypto.Tag(HandshakeCrypto.ClientProofKey(ee, es, se, ss, authTranscript), authTranscript);
-        var (c2s, _) = HandshakeCrypto.SessionKeys(ee, es, se, ss, authTranscript, proof);
+        var (c2s, s2c) = HandshakeCrypto.SessionKeys(ee, es, se, ss, authTranscript, proof);
         _sealer?.Dispose();
         _sealer = new FrameSealer(c2s);
+        _opener?.Dispose();
+        _opener = new FrameOpener(s2c);
         return new Auth { ClientStatic = ByteString.CopyFrom(clientKeys.PublicKey), ClientProof = ByteString.CopyFrom(proof) };
     }
 
@@ -95,6 +100,22 @@ internal sealed class HandshakePeer : IDisposable
         return frame!;
     }
 
+    /// <summary>Receives one sealed frame from the broker and returns its records (op and body).</summary>
+    public List<(RecordOp Op, byte[] Body)> ReceiveRecords()
+    {
+        var frame = Receive();
+        var plain = new byte[frame.Length];
+        Assert.Equal(OpenResult.Ok, _opener!.TryOpen(frame, plain, out var length));
+        var records = new List<(RecordOp, byte[])>();
+        var reader = new RecordReader(plain.AsSpan(0, length));
+        while (reader.TryNext(out var op, out var body))
+        {
+            records.Add((op, body.ToArray()));
+        }
+
+        return records;
+    }
+
     public static Denied AsDenied(byte[] frame)
     {
         Assert.True(frame[0] == FrameKind.Denied, "expected DENIED, got " + Describe(frame));
@@ -104,6 +125,7 @@ internal sealed class HandshakePeer : IDisposable
     public void Dispose()
     {
         _sealer?.Dispose();
+        _opener?.Dispose();
         _socket.Dispose();
     }
 

@@ -13,12 +13,8 @@ internal sealed class BrokerConnection(byte[] routingId, string id, DateTime now
     public string Component { get; private set; } = "";
     public byte[] ComponentUtf8 { get; private set; } = [];
 
-    // Handshake state, dropped once authenticated.
-    public byte[]? EphemeralSecret { get; set; }
-    public byte[]? Ee { get; set; }
-    public byte[]? Es { get; set; }
-    public byte[]? ChallengeTranscript { get; set; }
-    public byte[]? BrokerProof { get; set; }
+    /// <summary>The handshake in progress, dropped once authenticated.</summary>
+    public BrokerHandshake? Handshake { get; set; }
 
     public FrameSealer? Sealer { get; private set; }
     public FrameOpener? Opener { get; private set; }
@@ -38,12 +34,12 @@ internal sealed class BrokerConnection(byte[] routingId, string id, DateTime now
         ComponentUtf8 = Encoding.UTF8.GetBytes(component);
     }
 
-    public void Authenticate(byte[] clientToBroker, byte[] brokerToClient)
+    public void Authenticate(SessionKeys keys)
     {
-        Opener = new FrameOpener(clientToBroker);
-        Sealer = new FrameSealer(brokerToClient);
+        Opener = new FrameOpener(keys.ClientToBroker);
+        Sealer = new FrameSealer(keys.BrokerToClient);
         Authenticated = true;
-        EphemeralSecret = Ee = Es = ChallengeTranscript = BrokerProof = null;
+        Handshake = null;
     }
 
     public bool IsSubscribed(ReadOnlySpan<byte> topic)

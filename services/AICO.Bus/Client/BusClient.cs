@@ -46,8 +46,7 @@ public sealed class BusClient : IBusClient
     private DateTime _lastPing;
     private TimeSpan _backoff;
     private TimeSpan _heartbeat = TimeSpan.FromSeconds(1);
-    private byte[]? _ephemeralSecret;
-    private byte[]? _helloBytes;
+    private ClientHandshake? _handshake;
     private FrameSealer? _sealer;
     private FrameOpener? _opener;
     private byte[]? _blockedFrame;
@@ -461,11 +460,8 @@ public sealed class BusClient : IBusClient
             return;
         }
 
-        var (secret, pub) = HandshakeCrypto.NewEphemeral();
-        _ephemeralSecret = secret;
-        var hello = new Hello { ProtocolVersion = HandshakeCrypto.ProtocolVersion, Component = Component, ClientEphemeral = ByteString.CopyFrom(pub) };
-        _helloBytes = hello.ToByteArray();
-        SendRaw(FrameKind.Hello, _helloBytes);
+        _handshake = new ClientHandshake(Component, _keys.KeyPair, _brokerPublic);
+        _socket.TrySendFrame(TimeSpan.Zero, _handshake.Start());
         _phase = Phase.HelloSent;
         _deadline = DateTime.UtcNow + _options.WelcomeTimeout;
     }
@@ -492,15 +488,7 @@ public sealed class BusClient : IBusClient
         _blockedRecords = 0;
         _batch.Reset();
         _batchRecords = 0;
-        _ephemeralSecret = _helloBytes = null;
-    }
-
-    private void SendRaw(byte kind, byte[] body)
-    {
-        var frame = new byte[body.Length + 1];
-        frame[0] = kind;
-        body.CopyTo(frame, 1);
-        _socket!.TrySendFrame(TimeSpan.Zero, frame);
+        _handshake = null;
     }
 
     private void OnTick()
@@ -589,7 +577,7 @@ public sealed class BusClient : IBusClient
         switch (frame[0])
         {
             case FrameKind.Challenge when _phase == Phase.HelloSent:
-                OnChallenge(Challenge.Parser.ParseFrom(frame[1..]));
+                OnHandshake(frame);
                 break;
             case FrameKind.Denied:
                 OnDenied(global::AICO.Bus.Denied.Parser.ParseFrom(frame[1..]));
@@ -604,37 +592,22 @@ public sealed class BusClient : IBusClient
         }
     }
 
-    private void OnChallenge(Challenge challenge)
+    private void OnHandshake(ReadOnlySpan<byte> frame)
     {
-        var brokerEphemeral = challenge.BrokerEphemeral.ToByteArray();
-        byte[] ee, es, transcript;
-        try
+        var result = _handshake!.Receive(frame);
+        if (result.Status != HandshakeStatus.Established)
         {
-            ee = HandshakeCrypto.Dh(_ephemeralSecret!, brokerEphemeral);
-            es = HandshakeCrypto.Dh(_ephemeralSecret!, _brokerPublic);
-            transcript = HandshakeCrypto.ChallengeTranscript(_helloBytes!, brokerEphemeral, challenge.Nonce.ToByteArray());
-        }
-        catch (CryptographicException)
-        {
-            ee = es = transcript = [];
-        }
-
-        if (transcript.Length == 0 || !HandshakeCrypto.VerifyTag(HandshakeCrypto.BrokerProofKey(ee, es, transcript), transcript, challenge.BrokerProof.Span))
-        {
-            Fail(BusConnectionState.Unreachable,
-                $"the peer at {_options.Endpoint} failed to prove it holds the broker's secret key (wrong broker public key, or not the AICO broker); nothing was sent to it");
+            Fail(BusConnectionState.Unreachable, $"the peer at {_options.Endpoint} {result.Reason}");
             return;
         }
 
-        var clientStatic = _keys.KeyPair.PublicKey.ToArray();
-        var se = HandshakeCrypto.Dh(_keys.KeyPair.SecretKey, brokerEphemeral);
-        var ss = HandshakeCrypto.Dh(_keys.KeyPair.SecretKey, _brokerPublic);
-        var authTranscript = HandshakeCrypto.AuthTranscript(transcript, challenge.BrokerProof.ToByteArray(), clientStatic);
-        var proof = HandshakeCrypto.Tag(HandshakeCrypto.ClientProofKey(ee, es, se, ss, authTranscript), authTranscript);
-        var (c2s, s2c) = HandshakeCrypto.SessionKeys(ee, es, se, ss, authTranscript, proof);
-        _sealer = new FrameSealer(c2s);
-        _opener = new FrameOpener(s2c);
-        SendRaw(FrameKind.Auth, new Auth { ClientStatic = ByteString.CopyFrom(clientStatic), ClientProof = ByteString.CopyFrom(proof) }.ToByteArray());
+        _sealer = new FrameSealer(result.Keys!.ClientToBroker);
+        _opener = new FrameOpener(result.Keys.BrokerToClient);
+        if (result.Reply is { } reply)
+        {
+            _socket!.TrySendFrame(TimeSpan.Zero, reply);
+        }
+
         _phase = Phase.AuthSent;
     }
 
