@@ -49,6 +49,19 @@ internal sealed class NetworkNamespace : IDisposable
         return info;
     }
 
+    /// <summary>The same process, started inside this namespace, with the same environment.</summary>
+    public ProcessStartInfo Inside(ProcessStartInfo info)
+    {
+        var wrapped = StartInfo(info.FileName, [.. info.ArgumentList]);
+        wrapped.RedirectStandardInput = info.RedirectStandardInput;
+        foreach (var (name, value) in info.Environment)
+        {
+            wrapped.Environment[name] = value;
+        }
+
+        return wrapped;
+    }
+
     public void Exec(string command, params string[] args) => Run(StartInfo(command, args));
 
     /// <summary>A TCP socket created inside this namespace; it stays there whichever thread uses it later.</summary>

@@ -3,6 +3,7 @@ using System.Net.Http.Headers;
 using System.Net.Sockets;
 using System.Text;
 using AICO.Security;
+using AICO.TestSupport;
 
 namespace AICO.MultiHost.Tests;
 
@@ -18,7 +19,8 @@ internal sealed class TwoHosts : IAsyncDisposable
     public const int GatewayPort = 8080;
     public const string InstanceName = "gpu-box";
 
-    private readonly List<HostProcess> _hosts = [];
+    private static readonly string[] HostNames = ["broker", "logconsumer", "gateway", "modelservice"];
+    private readonly List<TestProcess> _hosts = [];
     private readonly List<NetworkNamespace> _namespaces = [];
 
     private TwoHosts(string suffix)
@@ -35,8 +37,7 @@ internal sealed class TwoHosts : IAsyncDisposable
     public NetworkNamespace HostA => _namespaces[0];
     public NetworkNamespace HostB => _namespaces[1];
     public string LinkOnA { get; }
-    public HostProcess Broker => _hosts[0];
-    public HostProcess ModelService => _hosts[^1];
+    public TestProcess ModelService => _hosts[^1];
     public HttpClient Gateway { get; private set; } = null!;
 
     public static async Task<TwoHosts> StartAsync()
@@ -67,14 +68,14 @@ internal sealed class TwoHosts : IAsyncDisposable
         return await Gateway.SendAsync(request);
     }
 
-    public string Diagnostics() => string.Join("\n", _hosts.Select(h => $"--- {h.Name} (exited: {h.Process.HasExited})\n{Tail(h.Output)}"));
+    public string Diagnostics() => string.Join("\n", _hosts.Select((h, i) => $"--- {HostNames[i]} (exited: {h.Process.HasExited})\n{Tail(h.Output)}"));
 
     public async ValueTask DisposeAsync()
     {
         Gateway?.Dispose();
         foreach (var host in _hosts)
         {
-            host.Dispose();
+            await host.DisposeAsync();
         }
 
         foreach (var ns in _namespaces)
@@ -86,8 +87,6 @@ internal sealed class TwoHosts : IAsyncDisposable
         {
             Directory.Delete(Root, recursive: true);
         }
-
-        await Task.CompletedTask;
     }
 
     private async Task SetUpAsync(string suffix)
@@ -103,11 +102,11 @@ internal sealed class TwoHosts : IAsyncDisposable
         File.Delete(bundle);
 
         var local = "tcp://127.0.0.1:5555";
-        _hosts.Add(HostProcess.Start(HostA, "AICO.Broker", Settings(A, ("Bus__Endpoint", local), ("Bus__BindAddress", "0.0.0.0"))));
-        _hosts.Add(HostProcess.Start(HostA, "AICO.LogConsumer", Settings(A, ("Bus__Endpoint", local))));
-        _hosts.Add(HostProcess.Start(HostA, "AICO.Gateway", Settings(A, ("Bus__Endpoint", local),
+        _hosts.Add(StartHost(HostA, "AICO.Broker", Settings(A, ("Bus__Endpoint", local), ("Bus__BindAddress", "0.0.0.0"))));
+        _hosts.Add(StartHost(HostA, "AICO.LogConsumer", Settings(A, ("Bus__Endpoint", local))));
+        _hosts.Add(StartHost(HostA, "AICO.Gateway", Settings(A, ("Bus__Endpoint", local),
             ("ASPNETCORE_URLS", $"http://127.0.0.1:{GatewayPort}"), ("Gateway__EmbeddingsTimeout", "00:00:03"))));
-        _hosts.Add(HostProcess.Start(HostB, "AICO.ModelService", Settings(B)));
+        _hosts.Add(StartHost(HostB, "AICO.ModelService", Settings(B)));
 
         var handler = new SocketsHttpHandler
         {
@@ -146,32 +145,17 @@ internal sealed class TwoHosts : IAsyncDisposable
         return settings;
     }
 
-    /// <summary>The built `aico` (services/AICO.Cli's output) as a process, as a user runs it; fails the test on a non-zero exit.</summary>
-    private static async Task<string> Aico(AicoPaths paths, params string[] args)
+    /// <summary>A host as users run it standalone (`dotnet AICO.X.dll`, production settings), inside a namespace.</summary>
+    private static TestProcess StartHost(NetworkNamespace ns, string project, Dictionary<string, string> settings)
     {
-        var info = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet")
-        {
-            UseShellExecute = false,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
-        foreach (var arg in (string[])[Path.Combine(HostProcess.BuildOutput("AICO.Cli"), "aico.dll"), .. args])
-        {
-            info.ArgumentList.Add(arg);
-        }
-
-        foreach (var (name, value) in Settings(paths))
-        {
-            info.Environment[name] = value;
-        }
-
-        using var process = Process.Start(info)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        await process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(60));
-        Assert.True(process.ExitCode == 0, $"aico {string.Join(' ', args)} failed ({process.ExitCode}): {await stderr}");
-        return await stdout;
+        settings["DOTNET_ENVIRONMENT"] = settings["ASPNETCORE_ENVIRONMENT"] = "Production";
+        settings.TryAdd("ASPNETCORE_URLS", "http://127.0.0.1:0");
+        var info = TestProcess.DotnetStartInfo(TestProcess.Built("services", project), [], settings);
+        info.WorkingDirectory = TestProcess.BuildOutput("services", project);
+        return TestProcess.Start(ns.Inside(info));
     }
+
+    private static Task<string> Aico(AicoPaths paths, params string[] args) => TestProcess.RunCliAsync(Settings(paths), 0, args);
 
     private static string Tail(string text) => text.Length > 4000 ? "..." + text[^4000..] : text;
 }
