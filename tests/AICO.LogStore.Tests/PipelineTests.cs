@@ -5,7 +5,7 @@ using Microsoft.Extensions.Logging;
 using OpenTelemetry;
 using OpenTelemetry.Trace;
 
-namespace AICO.Logging.Tests;
+namespace AICO.LogStore.Tests;
 
 /// <summary>
 /// The whole pipeline with real processes: producer processes with the real bus logger, the real broker engine on
