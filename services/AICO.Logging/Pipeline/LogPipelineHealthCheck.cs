@@ -19,7 +19,7 @@ internal sealed class LogPipelineHealthCheck(IBusClient bus, string runtimeDirec
         {
             try
             {
-                subscribed = FlushGate.ConsumerSubscribed(await bus.GetBrokerStatusAsync(cancellationToken).WaitAsync(StatusTimeout, cancellationToken).ConfigureAwait(false));
+                subscribed = LogTopics.ConsumerSubscribed(await bus.GetBrokerStatusAsync(cancellationToken).WaitAsync(StatusTimeout, cancellationToken).ConfigureAwait(false));
             }
             catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
             {
