@@ -26,7 +26,7 @@ internal static class SpoolBenchmark
             Run(BatchSize * 20, directory); // warm-up: JIT, file system
             // Best of three rounds per row: the shared machine's load makes single rounds noisy.
             var rounds = Enumerable.Range(0, 3).Select(_ => Run(records, directory)).ToList();
-            var results = (rounds[0].Bytes, rounds[0].Rows.Select((row, i) => (row.Name, rounds.Min(r => r.Rows[i].Seconds))).ToList());
+            var results = (Bytes: rounds[0].Bytes, Rows: rounds[0].Rows.Select((row, i) => (Name: row.Name, Seconds: rounds.Min(r => r.Rows[i].Seconds))).ToList());
             var bytes = results.Bytes;
             Console.WriteLine($"spool: {records:N0} records in batches of {BatchSize}, {bytes / 1024.0 / 1024.0:F1} MiB of encoded batches; load average {File.ReadAllText("/proc/loadavg").Split(' ')[0]}");
             Console.WriteLine("| path | records/s | MiB/s | ratio to in-memory |");
