@@ -461,7 +461,16 @@ public sealed class BusClient : IBusClient
         }
 
         _handshake = new ClientHandshake(Component, _keys.KeyPair, _brokerPublic);
-        _socket.TrySendFrame(TimeSpan.Zero, _handshake.Start());
+        try
+        {
+            _socket.TrySendFrame(TimeSpan.Zero, _handshake.Start());
+        }
+        catch (CryptographicException ex)
+        {
+            Fail(BusConnectionState.Unreachable, $"cannot start a handshake with the broker public key configured for {_options.Endpoint}: {ex.Message}");
+            return;
+        }
+
         _phase = Phase.HelloSent;
         _deadline = DateTime.UtcNow + _options.WelcomeTimeout;
     }
@@ -576,7 +585,7 @@ public sealed class BusClient : IBusClient
     {
         switch (frame[0])
         {
-            case FrameKind.Challenge when _phase == Phase.HelloSent:
+            case FrameKind.Accept when _phase == Phase.HelloSent:
                 OnHandshake(frame);
                 break;
             case FrameKind.Denied:
@@ -623,7 +632,7 @@ public sealed class BusClient : IBusClient
             return;
         }
 
-        Fail(BusConnectionState.Denied, "denied by the broker: " + denied.Reason);
+        Fail(BusConnectionState.Denied, $"denied by the broker as '{Component}': {denied.Reason}");
     }
 
     private void OnSealed(ReadOnlySpan<byte> frame)
