@@ -11,6 +11,7 @@ public static class SecurityCommands
         var group = new Command("security", "Manage the master key and show the derived public keys.");
         group.Subcommands.Add(Init(console));
         group.Subcommands.Add(Status(console));
+        EnrolmentCommands.AddTo(group, console);
         return group;
     }
 
@@ -43,6 +44,8 @@ public static class SecurityCommands
             var store = new MasterKeyStore(AicoPaths.FromEnvironment());
             var derivation = store.Exists ? Run(store.LoadDerivation) : null;
             var mode = store.FileMode;
+            var enrolled = Run(() => new EnrolmentRegistry(store.Paths).Read());
+            var joined = Run(() => new JoinedBundles(store.Paths).List());
             var status = new
             {
                 Exists = store.Exists,
@@ -52,6 +55,8 @@ public static class SecurityCommands
                 Components = derivation is null
                     ? []
                     : Components.All.Select(c => new { Name = c, CurvePublicKey = derivation.CurveKeyPair(c).PublicKeyZ85 }).ToArray(),
+                Enrolled = enrolled.Select(e => new { e.Instance, CurvePublicKey = e.PublicKeyZ85, e.EnrolledAt, e.RevokedAt, State = e.IsRevoked ? "revoked" : "active" }).ToArray(),
+                Joined = joined.Select(b => new { b.Instance, b.Installation, b.BusEndpoint, CurvePublicKey = b.KeyPair.PublicKeyZ85 }).ToArray(),
             };
 
             if (parse.GetValue(json))
@@ -60,8 +65,18 @@ public static class SecurityCommands
                 return ExitCodes.Ok;
             }
 
+            foreach (var b in status.Joined)
+            {
+                console.Line($"Joined {b.Instance} of installation {b.Installation}: bus {b.BusEndpoint}, public key {b.CurvePublicKey}");
+            }
+
             if (!status.Exists)
             {
+                if (status.Joined.Length > 0)
+                {
+                    return ExitCodes.Ok;
+                }
+
                 console.Line($"No key store at {status.Path}. Run 'aico security init'.");
                 return ExitCodes.Failure;
             }
@@ -70,6 +85,12 @@ public static class SecurityCommands
             foreach (var c in status.Components)
             {
                 console.Line($"  {c.Name,-13} {c.CurvePublicKey}");
+            }
+
+            console.Line(status.Enrolled.Length == 0 ? "Enrolled instances: none" : "Enrolled instances:");
+            foreach (var e in status.Enrolled)
+            {
+                console.Line($"  {e.Instance,-32} {e.State,-8} {e.CurvePublicKey} enrolled {e.EnrolledAt:yyyy-MM-ddTHH:mm:ssZ}{(e.RevokedAt is { } r ? $", revoked {r:yyyy-MM-ddTHH:mm:ssZ}" : "")}");
             }
 
             return ExitCodes.Ok;

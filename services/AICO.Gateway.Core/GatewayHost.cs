@@ -1,3 +1,4 @@
+using AICO.Gateway.Access;
 using AICO.Gateway.Auth;
 using AICO.Gateway.Console;
 using AICO.Gateway.Endpoints;
@@ -54,8 +55,11 @@ public static class GatewayHost
         services.AddSingleton(GatewayRuntimeFiles.For(paths));
         services.TryAddSingleton(TimeProvider.System);
         services.AddOptions<GatewayOptions>().Bind(builder.Configuration.GetSection(GatewayOptions.Section));
-        var maxBody = builder.Configuration.GetSection(GatewayOptions.Section).Get<GatewayOptions>()?.MaxRequestBodyBytes ?? new GatewayOptions().MaxRequestBodyBytes;
-        builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = maxBody);
+        var options = builder.Configuration.GetSection(GatewayOptions.Section).Get<GatewayOptions>() ?? new GatewayOptions();
+        builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = options.MaxRequestBodyBytes);
+        services.AddGatewayHostFilter(options);
+        services.AddGatewayCors(options);
+        services.AddGatewayRateLimiting(options);
 
         services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
         services.Configure<JsonOptions>(o => o.SerializerOptions.TypeInfoResolverChain.Insert(0, ModelServiceJsonContext.Default));
@@ -82,8 +86,10 @@ public static class GatewayHost
         var app = builder.Build();
         app.UseExceptionHandler();
         app.UseStatusCodePages();
+        app.UseGatewayCors(app.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<GatewayOptions>>().Value);
         app.UseAuthentication();
         app.UseAuthorization();
+        app.UseRateLimiter();
 
         app.MapDefaultEndpoints();
         app.MapOpenApi("/openapi/{documentName}.json");
@@ -92,13 +98,21 @@ public static class GatewayHost
             app.MapScalarApiReference();
         }
 
+        // Health is the only anonymous endpoint; every other one needs a token and is rate limited per token.
         var api = app.MapGroup("/api/v1").WithTags("AICO");
         api.MapHealthEndpoints();
-        api.MapModelEndpoints();
-        var admin = api.MapAdminGroup().MapAdminEndpoints();
-        api.MapLogsEndpoints(admin);
+        Secured(api, GatewayPolicies.User).MapModelEndpoints();
+        var admin = Secured(api.MapGroup("/admin"), GatewayRoles.AdminPolicy).MapAdminEndpoints();
+        Secured(api, GatewayRoles.AdminPolicy).MapLogsEndpoints(admin);
         return app;
     }
+
+    private static RouteGroupBuilder Secured(RouteGroupBuilder group, string policy) => group.MapGroup("")
+        .RequireAuthorization(policy)
+        .RequireRateLimiting(GatewayRateLimiting.PerTokenPolicy)
+        .ProducesProblem(StatusCodes.Status401Unauthorized)
+        .ProducesProblem(StatusCodes.Status403Forbidden)
+        .ProducesProblem(StatusCodes.Status429TooManyRequests);
 
     /// <summary>Serves until SIGTERM, the shutdown file or an admin shutdown; the pid file exists exactly while serving.</summary>
     public static async Task RunAsync(WebApplication app)

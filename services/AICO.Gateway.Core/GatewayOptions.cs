@@ -17,4 +17,15 @@ public sealed class GatewayOptions
 
     /// <summary>How often the runtime directory is checked for gateway.shutdown (the design asks for at least twice a second).</summary>
     public TimeSpan ShutdownPollInterval { get; set; } = TimeSpan.FromMilliseconds(250);
+
+    /// <summary>Host names accepted besides localhost, 127.0.0.1 and [::1] (anything else is refused: DNS rebinding).</summary>
+    public string[] AllowedHosts { get; set; } = [];
+
+    /// <summary>Browser origins allowed to call the API (CORS); empty means no cross-origin access at all.</summary>
+    public string[] CorsOrigins { get; set; } = [];
+
+    /// <summary>Requests one token may make per <see cref="RateLimitWindow"/>; past that 429 with Retry-After.</summary>
+    public int RateLimitPermits { get; set; } = 600;
+
+    public TimeSpan RateLimitWindow { get; set; } = TimeSpan.FromMinutes(1);
 }

@@ -1,5 +1,5 @@
-using System.Text;
 using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.Logging;
 
 namespace AICO.LogStore;
 
@@ -10,7 +10,7 @@ namespace AICO.LogStore;
 public static class LogQuery
 {
     private const string Columns =
-        "id, timestamp, level, producer, subsystem, module, message, trace_id, extra ->> '$.span_id', extra ->> '$.exception', extra, sequence, created_at";
+        "id, timestamp, level, producer, subsystem, module, message, trace_id, span_id, exception, extra, sequence, created_at";
 
     /// <summary>Rows matching <paramref name="filter"/>, in time order.</summary>
     public static IReadOnlyList<LogRecordRow> Read(SqliteConnection connection, LogFilter filter)
@@ -71,15 +71,7 @@ public static class LogQuery
         var clauses = new List<string>();
         if (filter.MinimumLevel is { } level)
         {
-            var names = LogLevelNames.AtLeast(level);
-            var placeholders = new StringBuilder();
-            for (var i = 0; i < names.Count; i++)
-            {
-                placeholders.Append(i == 0 ? "" : ", ").Append("$level").Append(i);
-                command.Parameters.AddWithValue("$level" + i, names[i]);
-            }
-
-            clauses.Add($"level IN ({placeholders})");
+            clauses.Add(LevelClause(level));
         }
 
         if (!string.IsNullOrEmpty(filter.Component))
@@ -126,6 +118,20 @@ public static class LogQuery
 
         return clauses.Count == 0 ? "" : " WHERE " + string.Join(" AND ", clauses);
     }
+
+    /// <summary>
+    /// Level names are our constants, written into the SQL as literals so that SQLite can use the partial index on
+    /// warning-and-worse rows (ix_logs_severe): a query uses a partial index only when it states the index's condition.
+    /// </summary>
+    internal static string LevelClause(LogLevel minimum)
+    {
+        var names = string.Join(", ", LogLevelNames.AtLeast(minimum).Select(n => $"'{n}'"));
+        return minimum >= LogLevel.Warning
+            ? $"level IN ({names}) AND level IN ({SevereLevels})"
+            : $"level IN ({names})";
+    }
+
+    private static readonly string SevereLevels = string.Join(", ", LogLevelNames.AtLeast(LogLevel.Warning).Select(n => $"'{n}'"));
 
     private static string EscapeLike(string text) =>
         text.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("%", "\\%", StringComparison.Ordinal).Replace("_", "\\_", StringComparison.Ordinal);

@@ -12,6 +12,9 @@ public static class LogTimestamps
 
     public static string ToText(DateTimeOffset timestamp) => timestamp.UtcDateTime.ToString(Format, CultureInfo.InvariantCulture);
 
+    /// <summary>The created_at column: when the row was stored, to the millisecond (SQLite's strftime('%Y-%m-%dT%H:%M:%fZ')).</summary>
+    public static string ToStoredText(DateTimeOffset timestamp) => timestamp.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture);
+
     public static DateTimeOffset Parse(string text) =>
         DateTimeOffset.Parse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal);
 

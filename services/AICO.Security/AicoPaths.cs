@@ -12,6 +12,14 @@ public sealed record AicoPaths(string DataDirectory, string RuntimeDirectory)
     public string MasterKeyFile => Path.Combine(DataDirectory, "master.key");
     public string DatabaseFile => Path.Combine(DataDirectory, "aico.db");
 
+    /// <summary>The broker's list of component instances enrolled on other hosts (on the installation's host).</summary>
+    public string EnrolmentsFile => Path.Combine(DataDirectory, "enrolments.json");
+
+    /// <summary>Where `aico security join` installs bundles on a host without the master key, one per component.</summary>
+    public string JoinedDirectory => Path.Combine(DataDirectory, "joined");
+
+    public string JoinedBundleFile(string component) => Path.Combine(JoinedDirectory, component + ".json");
+
     /// <summary>Resolves from the environment: AICO_DATA_DIR, else $XDG_DATA_HOME/aico, else ~/.local/share/aico.</summary>
     public static AicoPaths FromEnvironment() => Resolve(Environment.GetEnvironmentVariable);
 

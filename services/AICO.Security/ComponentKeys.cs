@@ -2,10 +2,13 @@ namespace AICO.Security;
 
 /// <summary>
 /// The key material one process needs, and nothing more. The AppHost injects it as secret parameters
-/// (configuration keys below); a process started on its own (CLI, standalone run) derives it from the key store.
+/// (configuration keys below); a process started on its own (CLI, standalone run) takes it from the bundle joined on
+/// this host (another host's enrolment) or derives it from the key store.
 /// </summary>
 public sealed class ComponentKeys
 {
+    private readonly string? _instance;
+
     public const string ComponentSetting = "Aico:Component";
     public const string SecretKeySetting = "Aico:Keys:SecretKey";
     public const string BrokerPublicKeySetting = "Aico:Keys:BrokerPublicKey";
@@ -14,6 +17,13 @@ public sealed class ComponentKeys
     public const string AllowListSetting = "Aico:Keys:AllowList";
 
     public required string Component { get; init; }
+
+    /// <summary>The name this process authenticates as: the component, or <c>component@name</c> for an enrolled instance.</summary>
+    public string Instance { get => _instance ?? Component; init => _instance = value; }
+
+    /// <summary>The bus endpoint an enrolment bundle names; null when the keys come from the key store or injection.</summary>
+    public string? BusEndpoint { get; init; }
+
     public required CurveKeyPair KeyPair { get; init; }
     public required string BrokerPublicKeyZ85 { get; init; }
 
@@ -38,16 +48,31 @@ public sealed class ComponentKeys
             : new Dictionary<string, string>(),
     };
 
+    /// <summary>The keys an enrolment bundle carries for its instance.</summary>
+    public static ComponentKeys FromBundle(EnrolmentBundle bundle) => new()
+    {
+        Component = bundle.Component,
+        Instance = bundle.Instance,
+        KeyPair = bundle.KeyPair,
+        BrokerPublicKeyZ85 = bundle.BrokerPublicKeyZ85,
+        BusEndpoint = bundle.BusEndpoint,
+        DatabaseKey = bundle.DatabaseKey,
+        JwtSigningKey = bundle.JwtSigningKey,
+    };
+
     /// <summary>
-    /// Injected settings win; without them the key store of <paramref name="paths"/> is read.
-    /// A half-injected set (a secret key but no broker key) is an error, not a silent mix of two installations.
+    /// Injected settings win; without them the bundle this host joined for <paramref name="component"/> is used, else
+    /// the key store of <paramref name="paths"/> is read. A half-injected set (a secret key but no broker key) is an
+    /// error, not a silent mix of two installations.
     /// </summary>
     public static ComponentKeys Resolve(string component, Func<string, string?> setting, AicoPaths paths)
     {
         var secret = setting(SecretKeySetting);
         if (string.IsNullOrWhiteSpace(secret))
         {
-            return Derive(new MasterKeyStore(paths).LoadDerivation(), component);
+            return new JoinedBundles(paths).Find(component) is { } bundle
+                ? FromBundle(bundle)
+                : Derive(new MasterKeyStore(paths).LoadDerivation(), component);
         }
 
         var brokerKey = setting(BrokerPublicKeySetting);

@@ -16,4 +16,10 @@ public static class Components
     public static IReadOnlyList<string> Clients { get; } = [Gateway, ModelService, LogConsumer, Cli];
 
     public static bool IsKnown(string name) => All.Contains(name, StringComparer.Ordinal);
+
+    /// <summary>What an instance on another host needs besides its key pair: the log consumer and the gateway open the database.</summary>
+    public static bool NeedsDatabaseKey(string component) => component is LogConsumer or Gateway;
+
+    /// <summary>Only the gateway validates bearer tokens.</summary>
+    public static bool NeedsJwtSigningKey(string component) => component is Gateway;
 }

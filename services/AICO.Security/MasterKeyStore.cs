@@ -9,9 +9,6 @@ namespace AICO.Security;
 public sealed class MasterKeyStore(AicoPaths paths)
 {
     public const int MasterKeyLength = 32;
-    private const UnixFileMode OwnerOnlyFile = UnixFileMode.UserRead | UnixFileMode.UserWrite;
-    private const UnixFileMode OwnerOnlyDirectory = OwnerOnlyFile | UnixFileMode.UserExecute;
-
     public AicoPaths Paths { get; } = paths;
 
     public bool Exists => File.Exists(Paths.MasterKeyFile);
@@ -71,28 +68,15 @@ public sealed class MasterKeyStore(AicoPaths paths)
     private string WriteNewKeyToTempFile()
     {
         EnsureDataDirectory();
-        var temp = $"{Paths.MasterKeyFile}.tmp-{Environment.ProcessId}-{Guid.NewGuid():N}";
-        var options = new FileStreamOptions { Mode = System.IO.FileMode.CreateNew, Access = FileAccess.Write };
-        if (!OperatingSystem.IsWindows())
-        {
-            options.UnixCreateMode = OwnerOnlyFile;
-        }
-
-        using var stream = new FileStream(temp, options);
-        stream.Write(RandomNumberGenerator.GetBytes(MasterKeyLength));
-        stream.Flush(flushToDisk: true);
-        return temp;
+        return OwnerOnlyFiles.WriteTemp(Paths.MasterKeyFile, RandomNumberGenerator.GetBytes(MasterKeyLength));
     }
 
     private void EnsureDataDirectory()
     {
-        if (OperatingSystem.IsWindows())
+        OwnerOnlyFiles.EnsureDirectory(Paths.DataDirectory);
+        if (!OperatingSystem.IsWindows())
         {
-            Directory.CreateDirectory(Paths.DataDirectory);
-            return;
+            File.SetUnixFileMode(Paths.DataDirectory, OwnerOnlyFiles.Directory);
         }
-
-        Directory.CreateDirectory(Paths.DataDirectory, OwnerOnlyDirectory);
-        File.SetUnixFileMode(Paths.DataDirectory, OwnerOnlyDirectory);
     }
 }

@@ -14,11 +14,14 @@ internal sealed class HandshakePeer : IDisposable
     private readonly DealerSocket _socket = new();
     private readonly byte[] _brokerPublic;
     private FrameSealer? _sealer;
+    private FrameOpener? _opener;
 
-    public HandshakePeer(string endpoint, CurveKeyPair brokerKeys)
+    /// <param name="receiveHighWatermark">Frames NetMQ may queue for this peer unread; 1 makes a peer that stops reading push back on TCP at once.</param>
+    public HandshakePeer(string endpoint, CurveKeyPair brokerKeys, int receiveHighWatermark = 1000)
     {
         _brokerPublic = brokerKeys.PublicKey.ToArray();
         _socket.Options.Linger = TimeSpan.Zero;
+        _socket.Options.ReceiveHighWatermark = receiveHighWatermark;
         _socket.Options.CurveServerKey = _brokerPublic;
         _socket.Options.CurveCertificate = new NetMQCertificate();
         _socket.Connect(endpoint);
@@ -40,17 +43,19 @@ internal sealed class HandshakePeer : IDisposable
             Assert.True(result.Status == HandshakeStatus.Established, "the broker's ACCEPT does not complete the handshake: " + result.Reason);
             _sealer?.Dispose();
             _sealer = new FrameSealer(result.Keys!.ClientToBroker);
+            _opener?.Dispose();
+            _opener = new FrameOpener(result.Keys.BrokerToClient);
         }
 
         return reply;
     }
 
-    /// <summary>A full handshake as <paramref name="component"/>: ACCEPT, then the sealed WELCOME.</summary>
-    public void Authenticate(string component, CurveKeyPair clientKeys)
+    /// <summary>A full handshake as <paramref name="component"/>: ACCEPT, then the sealed WELCOME (its records are returned).</summary>
+    public List<(RecordOp Op, byte[] Body)> Authenticate(string component, CurveKeyPair clientKeys)
     {
         var reply = Hello(component, clientKeys);
         Assert.True(reply[0] == FrameKind.Accept, "expected ACCEPT, got " + Describe(reply));
-        Assert.Equal(FrameKind.Sealed, Receive()[0]);
+        return ReceiveRecords();
     }
 
     /// <summary>
@@ -120,6 +125,22 @@ internal sealed class HandshakePeer : IDisposable
         return frame!;
     }
 
+    /// <summary>Receives one sealed frame from the broker and returns its records (op and body).</summary>
+    public List<(RecordOp Op, byte[] Body)> ReceiveRecords()
+    {
+        var frame = Receive();
+        var plain = new byte[frame.Length];
+        Assert.Equal(OpenResult.Ok, _opener!.TryOpen(frame, plain, out var length));
+        var records = new List<(RecordOp, byte[])>();
+        var reader = new RecordReader(plain.AsSpan(0, length));
+        while (reader.TryNext(out var op, out var body))
+        {
+            records.Add((op, body.ToArray()));
+        }
+
+        return records;
+    }
+
     public static Denied AsDenied(byte[] frame)
     {
         Assert.True(frame[0] == FrameKind.Denied, "expected DENIED, got " + Describe(frame));
@@ -129,6 +150,7 @@ internal sealed class HandshakePeer : IDisposable
     public void Dispose()
     {
         _sealer?.Dispose();
+        _opener?.Dispose();
         _socket.Dispose();
     }
 

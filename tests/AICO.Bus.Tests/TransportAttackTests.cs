@@ -45,13 +45,25 @@ public class TransportAttackTests
         using var attacker = new RawZmtpPeer(zmtpVersion);
         await attacker.ConnectAsync(bus.Endpoint);
 
-        // Traffic without a handshake, a plaintext record that would be a publish, and a HELLO it cannot complete.
-        await attacker.SendFrameAsync([FrameKind.Sealed, .. new byte[40]]);
-        var forgedPublish = new RecordWriter();
-        forgedPublish.WriteMessage(RecordOp.Publish, 0, Encoding.UTF8.GetBytes("logs/gateway/forged"), [], [], Encoding.UTF8.GetBytes("forged-by-attacker"));
-        await attacker.SendFrameAsync([FrameKind.Sealed, .. forgedPublish.Written.ToArray()]);
-        await attacker.SendFrameAsync(new ClientHandshake(Components.Cli, CurveKeyPair.Generate(), bus.Keys.Broker.PublicKey.ToArray()).Start());
-        await Eventually.TrueAsync(() => attacker.Contains(Encoding.UTF8.GetBytes("no session")), "the legacy peer is told it has no session");
+        // Traffic without a handshake, a plaintext record that would be a publish, and a HELLO it cannot complete:
+        // the gate closes the connection on the legacy greeting, before any of it reaches the router.
+        try
+        {
+            await attacker.SendFrameAsync([FrameKind.Sealed, .. new byte[40]]);
+            var forgedPublish = new RecordWriter();
+            forgedPublish.WriteMessage(RecordOp.Publish, 0, Encoding.UTF8.GetBytes("logs/gateway/forged"), [], [], Encoding.UTF8.GetBytes("forged-by-attacker"));
+            await attacker.SendFrameAsync([FrameKind.Sealed, .. forgedPublish.Written.ToArray()]);
+            await attacker.SendFrameAsync(Flood.HelloFrame());
+        }
+        catch (IOException)
+        {
+            // Closed by the gate mid-write.
+        }
+
+        await attacker.Closed.WaitAsync(BusFixture.Timeout());
+        var refusals = (await bus.Broker.GetStatusAsync()).Refusals;
+        Assert.True(refusals.GetValueOrDefault(zmtpVersion == 1 ? "zmtp-legacy" : "zmtp-version") == 1, string.Join(", ", refusals));
+        Assert.True(attacker.Received.Count <= ZmtpGreeting.Length, "the legacy peer got more than the broker's greeting");
 
         var marker = "gateway-private-" + Guid.NewGuid().ToString("N");
         Assert.True(gateway.TryPublish("logs/gateway/private", "log", Encoding.UTF8.GetBytes(marker)));
@@ -60,7 +72,6 @@ public class TransportAttackTests
         Assert.Equal(marker, Encoding.UTF8.GetString(message.Payload.Span));
         Assert.Equal(Components.Gateway, message.SourceComponent);
         Assert.False(attacker.Contains(Encoding.UTF8.GetBytes(marker)), "the legacy peer saw another client's data");
-        Assert.True((await bus.Broker.GetStatusAsync()).DeniedTotal >= 2);
         Assert.Equal(2, (await bus.Broker.GetStatusAsync()).Clients.Count);
         await AuthenticationTests.AssertGoodClientsWorkAsync(bus);
         while (received.Reader.TryRead(out var extra))

@@ -11,7 +11,7 @@ public class AdminAuthTests(GatewayFixture fixture) : IClassFixture<GatewayFixtu
     [Fact]
     public async Task Without_a_token_admin_endpoints_answer_401_problem()
     {
-        using var response = await Gateway.Http.GetAsync("/api/v1/admin/bus");
+        using var response = await Gateway.Anonymous.GetAsync("/api/v1/admin/bus");
 
         await ProblemAssert.IsProblemAsync(response, HttpStatusCode.Unauthorized);
         Assert.Contains(response.Headers.WwwAuthenticate, h => h.Scheme == "Bearer");

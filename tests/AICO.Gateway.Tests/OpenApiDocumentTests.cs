@@ -100,6 +100,27 @@ public class OpenApiDocumentTests(GatewayFixture fixture) : IClassFixture<Gatewa
     }
 
     [Fact]
+    public async Task Every_operation_but_health_requires_a_bearer_token()
+    {
+        var doc = await DocumentAsync();
+        var open = new List<string>();
+        foreach (var path in doc.GetProperty("paths").EnumerateObject())
+        {
+            foreach (var operation in path.Value.EnumerateObject())
+            {
+                var bearer = operation.Value.TryGetProperty("security", out var security)
+                    && security.EnumerateArray().Any(r => r.TryGetProperty(BearerSecurityTransformer.SchemeName, out _));
+                if (!bearer)
+                {
+                    open.Add($"{operation.Name} {path.Name}");
+                }
+            }
+        }
+
+        Assert.Equal(["get /api/v1/health"], open);
+    }
+
+    [Fact]
     public async Task Streaming_chat_is_documented_as_an_event_stream_beside_json()
     {
         var content = (await DocumentAsync()).GetProperty("paths").GetProperty("/api/v1/chat").GetProperty("post")

@@ -31,7 +31,10 @@ internal sealed class TestGateway : IAsyncDisposable
     public Task Run { get; }
     public Uri BaseAddress { get; private set; } = null!;
     public GatewayRuntimeFiles Files { get; private set; } = null!;
+    /// <summary>Carries an admin token (admin passes every policy); <see cref="Anonymous"/> carries none.</summary>
     public HttpClient Http { get; private set; } = null!;
+
+    public HttpClient Anonymous { get; private set; } = null!;
 
     public GatewayTokenIssuer Tokens { get; private set; } = null!;
 
@@ -73,7 +76,8 @@ internal sealed class TestGateway : IAsyncDisposable
         gateway.BaseAddress = new Uri(app.Urls.First());
         gateway.Files = app.Services.GetRequiredService<GatewayRuntimeFiles>();
         gateway.Tokens = new GatewayTokenIssuer(app.Services.GetRequiredService<ComponentKeys>().JwtSigningKey!);
-        gateway.Http = new HttpClient { BaseAddress = gateway.BaseAddress, Timeout = TimeSpan.FromSeconds(60) };
+        gateway.Http = gateway.WithToken(gateway.Tokens.Issue("test-admin", GatewayRoles.Admin, TimeSpan.FromHours(1)));
+        gateway.Anonymous = new HttpClient { BaseAddress = gateway.BaseAddress, Timeout = TimeSpan.FromSeconds(60) };
         return gateway;
     }
 
@@ -87,6 +91,7 @@ internal sealed class TestGateway : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         Http?.Dispose();
+        Anonymous?.Dispose();
         if (!Run.IsCompleted)
         {
             App.Lifetime.StopApplication();

@@ -17,10 +17,19 @@ public class GatewayEndToEndTests(AicoAppFixture fixture)
 
     private HttpClient Gateway() => fixture.App.CreateHttpClient("gateway", "http");
 
+    /// <summary>A client with a user-role token from the installation's key store, as `aico gateway token` issues it.</summary>
+    private HttpClient UserGateway()
+    {
+        var http = Gateway();
+        var issuer = new GatewayTokenIssuer(new MasterKeyStore(fixture.Paths).LoadDerivation().JwtSigningKey());
+        http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", issuer.Issue("it", GatewayRoles.User, TimeSpan.FromMinutes(10)));
+        return http;
+    }
+
     [Fact]
     public async Task Embeddings_come_back_from_the_model_service_through_the_gateway()
     {
-        using var http = Gateway();
+        using var http = UserGateway();
         using var response = await http.PostAsJsonAsync("/api/v1/embeddings", new { input = new[] { "hello", "world" } });
 
         var body = await response.Content.ReadAsStringAsync();
@@ -33,7 +42,7 @@ public class GatewayEndToEndTests(AicoAppFixture fixture)
     [Fact]
     public async Task Chat_reaches_the_configured_Ollama_endpoint_through_gateway_bus_and_model_service()
     {
-        using var http = Gateway();
+        using var http = UserGateway();
         using var response = await http.PostAsJsonAsync("/api/v1/chat", new { messages = new[] { new { role = "user", content = "end to end" } } });
 
         var body = await response.Content.ReadAsStringAsync();
@@ -46,7 +55,7 @@ public class GatewayEndToEndTests(AicoAppFixture fixture)
     public async Task One_trace_id_spans_the_gateway_the_bus_and_the_model_service()
     {
         var traceId = System.Diagnostics.ActivityTraceId.CreateRandom().ToHexString();
-        using var http = Gateway();
+        using var http = UserGateway();
         using var request = new HttpRequestMessage(HttpMethod.Post, "/api/v1/embeddings") { Content = JsonContent.Create(new { input = new[] { "traced" } }) };
         request.Headers.Add("traceparent", $"00-{traceId}-{System.Diagnostics.ActivitySpanId.CreateRandom().ToHexString()}-01");
 

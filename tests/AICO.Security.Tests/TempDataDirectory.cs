@@ -12,6 +12,8 @@ internal sealed class TempDataDirectory : IDisposable
     public string Path { get; }
     public AicoPaths Paths { get; }
 
+    public byte[] MasterKey() => File.ReadAllBytes(Paths.MasterKeyFile);
+
     public void Dispose()
     {
         if (Directory.Exists(Path))

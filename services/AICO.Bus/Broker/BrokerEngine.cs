@@ -1,3 +1,5 @@
+using System.Net;
+using System.Net.Sockets;
 using System.Security.Cryptography;
 using System.Text;
 using AICO.Security;
@@ -24,14 +26,17 @@ public sealed class BrokerEngine : IAsyncDisposable
     private readonly BrokerOptions _options;
     private readonly ILogger _logger;
     private readonly Dictionary<string, BrokerConnection> _connections = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, (BrokerConnection Requester, DateTime Expires)> _pendingRequests = new(StringComparer.Ordinal);
+    private readonly RequestRoutes _routes = new();
     private readonly HashSet<string> _warnedPeers = new(StringComparer.Ordinal);
+    private readonly byte[] _connectionIdKey = RandomNumberGenerator.GetBytes(32);
+    private readonly RefusalLog _refusals;
+    private readonly HandshakeAdmission _admission;
+    private GreetingGate? _gate;
     private readonly byte[] _plain;
     private byte[] _sealBuffer;
     private RouterSocket? _router;
     private NetMQPoller? _poller;
     private NetMQTimer? _timer;
-    private long _deniedTotal;
     private long _droppedTotal;
     private int _connectedCount;
 
@@ -41,6 +46,8 @@ public sealed class BrokerEngine : IAsyncDisposable
         _keyring = new BrokerKeyring(keys, allowList);
         _options = options;
         _logger = (ILogger?)logger ?? NullLogger.Instance;
+        _refusals = new RefusalLog(_logger);
+        _admission = new HandshakeAdmission(options);
         _plain = new byte[options.MaxFrameBytes];
         _sealBuffer = new byte[OutboxFlushBytes * 2];
     }
@@ -68,7 +75,18 @@ public sealed class BrokerEngine : IAsyncDisposable
         _router.Options.SendHighWatermark = _options.SendHighWatermark;
         _router.Options.ReceiveHighWatermark = _options.ReceiveHighWatermark;
         _router.Options.MaxMsgSize = _options.MaxFrameBytes;
-        BoundEndpoint = Bind(_router, _options);
+        if (_options.UseGreetingGate)
+        {
+            // The router listens on loopback only; the public endpoint is the gate, which lets only ZMTP 3 CURVE peers through.
+            var routerPort = _router.BindRandomPort("tcp://127.0.0.1");
+            _gate = new GreetingGate(PublicEndPoint(_options), new IPEndPoint(IPAddress.Loopback, routerPort), _options, _refusals);
+            _gate.Start();
+            BoundEndpoint = $"tcp://{Host(_options)}:{_gate.EndPoint.Port}";
+        }
+        else
+        {
+            BoundEndpoint = Bind(_router, _options);
+        }
 
         _router.ReceiveReady += (_, _) => OnReceiveReady();
         _timer = new NetMQTimer(_options.HeartbeatInterval);
@@ -82,11 +100,17 @@ public sealed class BrokerEngine : IAsyncDisposable
     public Task<BrokerStatus> GetStatusAsync()
     {
         var poller = _poller ?? throw new InvalidOperationException("the broker is not started");
-        return Task.Factory.StartNew(() => ToStatus(Snapshot()), CancellationToken.None, TaskCreationOptions.None, poller);
+        return Task.Factory.StartNew(() => ToStatus(Snapshot(null)), CancellationToken.None, TaskCreationOptions.None, poller);
     }
 
     public async ValueTask DisposeAsync()
     {
+        if (_gate is { } gate)
+        {
+            await gate.DisposeAsync().ConfigureAwait(false);
+            _gate = null;
+        }
+
         if (_poller is { } poller)
         {
             if (poller.IsRunning)
@@ -108,7 +132,23 @@ public sealed class BrokerEngine : IAsyncDisposable
         _poller = null;
     }
 
-    private static string Bind(RouterSocket router, BrokerOptions options)
+    private static string Host(BrokerOptions options)
+    {
+        var (host, _) = SplitEndpoint(options);
+        return host;
+    }
+
+    private static IPEndPoint PublicEndPoint(BrokerOptions options)
+    {
+        var (host, port) = SplitEndpoint(options);
+        var portNumber = port is "0" or "*" ? 0 : int.TryParse(port, out var p) && p is > 0 and < 65536 ? p : throw new ArgumentException($"Bus:Endpoint has no valid port: '{options.Endpoint}'");
+        var address = host is "*" or "0.0.0.0" ? IPAddress.Any
+            : IPAddress.TryParse(host, out var parsed) ? parsed
+            : Dns.GetHostAddresses(host).FirstOrDefault(a => a.AddressFamily == AddressFamily.InterNetwork) ?? throw new ArgumentException($"cannot resolve the bus host '{host}'");
+        return new IPEndPoint(address, portNumber);
+    }
+
+    private static (string Host, string Port) SplitEndpoint(BrokerOptions options)
     {
         var endpoint = options.Endpoint;
         var uri = endpoint.StartsWith("tcp://", StringComparison.Ordinal) ? endpoint["tcp://".Length..] : throw new ArgumentException($"Bus:Endpoint must be tcp://host:port, got '{endpoint}'");
@@ -119,7 +159,12 @@ public sealed class BrokerEngine : IAsyncDisposable
         }
 
         var host = string.IsNullOrWhiteSpace(options.BindAddress) ? uri[..colon] : options.BindAddress.Trim();
-        var port = uri[(colon + 1)..];
+        return (host, uri[(colon + 1)..]);
+    }
+
+    private static string Bind(RouterSocket router, BrokerOptions options)
+    {
+        var (host, port) = SplitEndpoint(options);
         if (port is "0" or "*")
         {
             var bound = router.BindRandomPort("tcp://" + host);
@@ -211,6 +256,8 @@ public sealed class BrokerEngine : IAsyncDisposable
             case FrameKind.Sealed:
                 Refuse(routingId, key, connection, DenyCode.DenyNoSession, "no session: the handshake must complete before any other traffic");
                 break;
+            case FrameKind.Hello when !AdmitHello(routingId, key, connection):
+                break;
             case FrameKind.Hello:
                 OnHello(routingId, key, connection, frame);
                 break;
@@ -218,6 +265,23 @@ public sealed class BrokerEngine : IAsyncDisposable
                 Refuse(routingId, key, connection, DenyCode.DenyProtocol, $"unexpected frame kind 0x{frame[0]:x2}");
                 break;
         }
+    }
+
+    /// <summary>Admission before any handshake work: one HELLO per connection, pending handshakes bounded (oldest dropped).</summary>
+    private bool AdmitHello(byte[] routingId, string key, BrokerConnection? connection)
+    {
+        if (_admission.AdmitHello(key, DateTime.UtcNow, out var evict) is { } refusal)
+        {
+            Refuse(routingId, key, connection is { Authenticated: false } ? connection : null, DenyCode.DenyProtocol, "a connection gets one handshake: open a new connection to try again", reasonKey: refusal);
+            return false;
+        }
+
+        if (evict is not null && _connections.TryGetValue(evict, out var oldest) && !oldest.Authenticated)
+        {
+            Refuse(oldest.RoutingId, evict, oldest, DenyCode.DenyProtocol, "too many handshakes in progress: the oldest was dropped", reasonKey: "handshake-evicted");
+        }
+
+        return true;
     }
 
     private void OnHello(byte[] routingId, string key, BrokerConnection? existing, ReadOnlySpan<byte> frame)
@@ -249,6 +313,7 @@ public sealed class BrokerEngine : IAsyncDisposable
         connection.Authenticate(result.Keys!);
         connection.LastSeen = DateTime.UtcNow;
         _connectedCount++;
+        _admission.Ended(connection.Id);
         connection.Outbox.WriteControl(new Control
         {
             Kind = ControlKind.ControlWelcome,
@@ -327,7 +392,7 @@ public sealed class BrokerEngine : IAsyncDisposable
                 Remove(connection, "it said goodbye");
                 break;
             case ControlKind.ControlStatusRequest:
-                Reply(connection, new Control { Kind = ControlKind.ControlStatusReply, RequestId = control.RequestId, Status = Snapshot() });
+                Reply(connection, new Control { Kind = ControlKind.ControlStatusReply, RequestId = control.RequestId, Status = Snapshot(connection.Component) });
                 break;
             default:
                 RefuseOperation(connection, control.RequestId, "", "", $"control kind {control.Kind} is not accepted from clients");
@@ -339,21 +404,34 @@ public sealed class BrokerEngine : IAsyncDisposable
     {
         connection.MessagesIn++;
         BusTelemetry.MessagesIn.Add(1, BusTelemetry.Side("broker"));
-        if (message.Envelope.Length > _options.MaxMessageBytes)
+        if (Invalid(message) is { } invalid)
         {
-            RefuseOperation(connection, message.AckId, Encoding.UTF8.GetString(message.Topic), Encoding.UTF8.GetString(message.Correlation),
-                $"message of {message.Envelope.Length} bytes exceeds the broker limit of {_options.MaxMessageBytes} bytes");
+            RefuseOperation(connection, message.AckId, message.Topic, message.Correlation, invalid.Reason, invalid.Key);
             return;
         }
 
         if (!_options.Permissions.MayPublish(connection.Component, message.Topic))
         {
             var topic = Encoding.UTF8.GetString(message.Topic);
-            RefuseOperation(connection, message.AckId, topic, Encoding.UTF8.GetString(message.Correlation), _options.Permissions.PublishRefusal(connection.Component, topic));
+            RefuseOperation(connection, message.AckId, message.Topic, message.Correlation, _options.Permissions.PublishRefusal(connection.Component, topic), "permission");
             return;
         }
 
-        var routed = 0;
+        RequestRoutes.Route? route = null;
+        if (op == RecordOp.Request)
+        {
+            var refusal = message.Correlation.IsEmpty
+                ? "a request needs a correlation id"
+                : _routes.Open(connection, message.Correlation, DateTime.UtcNow + _options.MaxRequestLifetime, _options.MaxPendingRequestsPerConnection, out route);
+            if (refusal is not null)
+            {
+                RefuseOperation(connection, message.AckId, message.Topic, message.Correlation, refusal, "request");
+                return;
+            }
+        }
+
+        // Subscribers see the broker's correlation id for a request (never the requester's), and none for a publish.
+        var correlation = route is null ? ReadOnlySpan<byte>.Empty : route.IdUtf8;
         foreach (var target in _connections.Values)
         {
             if (!target.Authenticated || !target.IsSubscribed(message.Topic))
@@ -366,22 +444,16 @@ public sealed class BrokerEngine : IAsyncDisposable
                 Flush(target);
             }
 
-            target.Outbox.WriteMessage(RecordOp.Deliver, 0, message.Topic, connection.ComponentUtf8, message.Correlation, message.Envelope);
+            target.Outbox.WriteMessage(RecordOp.Deliver, 0, message.Topic, connection.ComponentUtf8, correlation, message.Envelope);
             target.OutboxRecords++;
-            routed++;
+            route?.DeliveredTo.Add(target);
         }
 
-        if (op == RecordOp.Request)
+        if (route is { DeliveredTo.Count: 0 })
         {
-            var correlation = Encoding.UTF8.GetString(message.Correlation);
-            if (routed == 0 || correlation.Length == 0)
-            {
-                RefuseOperation(connection, message.AckId, Encoding.UTF8.GetString(message.Topic), correlation,
-                    correlation.Length == 0 ? "a request needs a correlation id" : $"no subscriber for '{Encoding.UTF8.GetString(message.Topic)}'");
-                return;
-            }
-
-            _pendingRequests[correlation] = (connection, DateTime.UtcNow + _options.MaxRequestLifetime);
+            _routes.Cancel(route);
+            RefuseOperation(connection, message.AckId, message.Topic, message.Correlation, $"no subscriber for '{Encoding.UTF8.GetString(message.Topic)}'", "no-subscriber");
+            return;
         }
 
         if (message.AckId != 0)
@@ -394,18 +466,49 @@ public sealed class BrokerEngine : IAsyncDisposable
     {
         connection.MessagesIn++;
         BusTelemetry.MessagesIn.Add(1, BusTelemetry.Side("broker"));
-        var correlation = Encoding.UTF8.GetString(message.Correlation);
-        if (!_pendingRequests.Remove(correlation, out var pending) || !pending.Requester.Authenticated || !_connections.ContainsKey(pending.Requester.Id))
+        if (Invalid(message) is { } invalid)
         {
-            connection.Dropped++;
-            _droppedTotal++;
-            BusTelemetry.Drops.Add(1, BusTelemetry.Side("broker"), BusTelemetry.Reason("unroutable-reply"));
+            RefuseOperation(connection, 0, message.Topic, message.Correlation, invalid.Reason, invalid.Key);
             return;
         }
 
-        var requester = pending.Requester;
-        requester.Outbox.WriteMessage(RecordOp.DeliverReply, 0, message.Topic, connection.ComponentUtf8, message.Correlation, message.Envelope);
+        if (_routes.Take(message.Correlation, connection, out var why) is not { } route || !route.Requester.Authenticated || !_connections.ContainsKey(route.Requester.Id))
+        {
+            connection.Dropped++;
+            _droppedTotal++;
+            BusTelemetry.Drops.Add(1, BusTelemetry.Side("broker"), BusTelemetry.Reason(why.Length > 0 ? why : "requester-gone"));
+            if (why == "reply-not-delivered")
+            {
+                _refusals.Count(why, $"'{connection.Component}' ({connection.Id}) answered a request it was never sent");
+            }
+
+            return;
+        }
+
+        var requester = route.Requester;
+        requester.Outbox.WriteMessage(RecordOp.DeliverReply, 0, message.Topic, connection.ComponentUtf8, route.RequesterCorrelationUtf8, message.Envelope);
         requester.OutboxRecords++;
+    }
+
+    /// <summary>Field limits checked before anything is written, so a bad record refuses only its sender.</summary>
+    private (string Reason, string Key)? Invalid(MessageRecord message)
+    {
+        if (message.Topic.Length > RecordWriter.MaxTopicBytes)
+        {
+            return ($"topic of {message.Topic.Length} bytes exceeds the limit of {RecordWriter.MaxTopicBytes} bytes", "topic-too-long");
+        }
+
+        if (message.Correlation.Length > RecordWriter.MaxCorrelationBytes)
+        {
+            return ($"correlation id of {message.Correlation.Length} bytes exceeds the limit of {RecordWriter.MaxCorrelationBytes} bytes", "correlation-too-long");
+        }
+
+        if (message.Envelope.Length > _options.MaxMessageBytes)
+        {
+            return ($"message of {message.Envelope.Length} bytes exceeds the broker limit of {_options.MaxMessageBytes} bytes", "message-too-large");
+        }
+
+        return null;
     }
 
     private void Reply(BrokerConnection connection, Control control)
@@ -414,39 +517,56 @@ public sealed class BrokerEngine : IAsyncDisposable
         connection.OutboxRecords++;
     }
 
-    private void RefuseOperation(BrokerConnection connection, ulong requestId, string topic, string correlation, string reason)
+    private void RefuseOperation(BrokerConnection connection, ulong requestId, ReadOnlySpan<byte> topic, ReadOnlySpan<byte> correlation, string reason, string reasonKey)
+    {
+        // Echo at most the field limits back: the refusal itself must be a well-formed record.
+        var topicText = Encoding.UTF8.GetString(topic[..Math.Min(topic.Length, RecordWriter.MaxTopicBytes)]);
+        var correlationText = Encoding.UTF8.GetString(correlation[..Math.Min(correlation.Length, RecordWriter.MaxCorrelationBytes)]);
+        RefuseOperation(connection, requestId, topicText, correlationText, reason, reasonKey);
+    }
+
+    private void RefuseOperation(BrokerConnection connection, ulong requestId, string topic, string correlation, string reason, string reasonKey = "permission")
     {
         connection.Denied++;
-        _deniedTotal++;
-        BusTelemetry.Denials.Add(1, BusTelemetry.Side("broker"), BusTelemetry.Reason("permission"));
-        WarnOnce(connection.Id + "/" + topic, $"refused '{connection.Component}' ({connection.Id}): {reason}");
+        _refusals.Count(reasonKey, $"'{connection.Component}' ({connection.Id}): {reason}");
         Reply(connection, new Control { Kind = ControlKind.ControlRefused, RequestId = requestId, Topic = topic, Reason = reason, CorrelationId = correlation });
     }
 
-    /// <summary>An explicit DENIED to a peer without a session; the peer's state is forgotten.</summary>
-    private void Refuse(byte[] routingId, string key, BrokerConnection? connection, DenyCode code, string reason, string? claimed = null)
+    /// <summary>
+    /// An explicit DENIED to a peer without a session (at most one per second per connection); the peer's state is forgotten.
+    /// Counted by reason; logged through the rate-limited refusal log.
+    /// </summary>
+    private void Refuse(byte[] routingId, string key, BrokerConnection? connection, DenyCode code, string reason, string? claimed = null, string? reasonKey = null)
     {
-        _deniedTotal++;
-        BusTelemetry.Denials.Add(1, BusTelemetry.Side("broker"), BusTelemetry.Reason(code.ToString()));
         var component = BrokerHandshake.Printable(claimed ?? connection?.Component ?? "");
         var handshake = code is DenyCode.DenyUnknownComponent or DenyCode.DenyUnlistedKey or DenyCode.DenyProofFailed or DenyCode.DenyReplayedProof;
         if (handshake)
         {
             BusTelemetry.HandshakeFailures.Add(1, BusTelemetry.Side("broker"));
-            _logger.LogWarning("bus: denied connection {Connection} claiming component '{Component}': {Reason}", key, component, reason);
-        }
-        else
-        {
-            WarnOnce(key, $"denied connection {key} (component '{component}'): {reason}");
         }
 
+        _refusals.Count(reasonKey ?? ReasonKey(code), $"connection {key} (component '{component}'): {reason}");
+        _admission.Ended(key);
         if (connection is { Authenticated: false })
         {
             Remove(connection, "denied");
         }
 
-        SendHandshake(routingId, FrameKind.Denied, new Denied { Code = code, Reason = reason });
+        if (_admission.MayAnswer(key, DateTime.UtcNow))
+        {
+            SendHandshake(routingId, FrameKind.Denied, new Denied { Code = code, Reason = reason });
+        }
     }
+
+    private static string ReasonKey(DenyCode code) => code switch
+    {
+        DenyCode.DenyNoSession => "no-session",
+        DenyCode.DenyUnknownComponent => "unknown-component",
+        DenyCode.DenyUnlistedKey => "unlisted-key",
+        DenyCode.DenyProofFailed => "proof-failed",
+        DenyCode.DenyReplayedProof => "replayed-proof",
+        _ => "protocol",
+    };
 
     private void SendHandshake(byte[] routingId, byte kind, IMessage message)
     {
@@ -528,13 +648,9 @@ public sealed class BrokerEngine : IAsyncDisposable
             }
         }
 
-        foreach (var (correlation, pending) in _pendingRequests.ToList())
-        {
-            if (pending.Expires < now || !_connections.ContainsKey(pending.Requester.Id))
-            {
-                _pendingRequests.Remove(correlation);
-            }
-        }
+        _routes.Sweep(now, c => _connections.ContainsKey(c.Id));
+        _admission.Sweep(now);
+        _refusals.Flush();
 
         if (_warnedPeers.Count > 10_000)
         {
@@ -544,6 +660,7 @@ public sealed class BrokerEngine : IAsyncDisposable
 
     private void Remove(BrokerConnection connection, string why)
     {
+        _routes.Forget(connection);
         if (_connections.Remove(connection.Id) && connection.Authenticated)
         {
             _connectedCount--;
@@ -561,20 +678,17 @@ public sealed class BrokerEngine : IAsyncDisposable
         }
     }
 
-    private StatusReport Snapshot()
+    /// <summary>The broker's view; a component not in StatusReaders sees its own row in full and only the names and subscriptions of others.</summary>
+    private StatusReport Snapshot(string? reader)
     {
-        var report = new StatusReport { DeniedTotal = _deniedTotal, DroppedTotal = _droppedTotal };
+        var full = reader is null || _options.StatusReaders.Contains(reader, StringComparer.Ordinal);
+        var report = new StatusReport { DeniedTotal = _refusals.Total, DroppedTotal = _droppedTotal };
+        report.Refusals.Add(_refusals.Snapshot());
         foreach (var c in _connections.Values.Where(c => c.Authenticated).OrderBy(c => c.Component, StringComparer.Ordinal))
         {
-            var client = new ClientReport
-            {
-                Component = c.Component,
-                ConnectionId = c.Id,
-                MessagesIn = c.MessagesIn,
-                MessagesOut = c.MessagesOut,
-                Dropped = c.Dropped,
-                Denied = c.Denied,
-            };
+            var client = full || c.Component == reader
+                ? new ClientReport { Component = c.Component, ConnectionId = c.Id, MessagesIn = c.MessagesIn, MessagesOut = c.MessagesOut, Dropped = c.Dropped, Denied = c.Denied }
+                : new ClientReport { Component = c.Component };
             client.Subscriptions.AddRange(c.Subscriptions.Select(s => s.Text));
             report.Clients.Add(client);
         }
@@ -585,7 +699,14 @@ public sealed class BrokerEngine : IAsyncDisposable
     internal static BrokerStatus ToStatus(StatusReport report) => new(
         report.Clients.Select(c => new BrokerClientStatus(c.Component, c.ConnectionId, c.Subscriptions.ToArray(), c.MessagesIn, c.MessagesOut, c.Dropped, c.Denied)).ToArray(),
         report.DeniedTotal,
-        report.DroppedTotal);
+        report.DroppedTotal)
+    {
+        Refusals = new SortedDictionary<string, long>(report.Refusals, StringComparer.Ordinal),
+    };
 
-    private static string Key(byte[] routingId) => Convert.ToHexString(routingId);
+    /// <summary>
+    /// The connection id used in state, status, WELCOME and logs: a keyed hash of the routing id, so it reveals nothing
+    /// about NetMQ's (sequential) routing ids and cannot be used to predict or claim one.
+    /// </summary>
+    private string Key(byte[] routingId) => Convert.ToHexStringLower(HMACSHA256.HashData(_connectionIdKey, routingId).AsSpan(0, 8));
 }

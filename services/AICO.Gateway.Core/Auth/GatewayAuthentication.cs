@@ -6,7 +6,10 @@ namespace AICO.Gateway.Auth;
 
 internal static class GatewayAuthentication
 {
-    /// <summary>Bearer JWTs signed with the installation key; the admin policy requires the admin role.</summary>
+    /// <summary>
+    /// Bearer JWTs signed with the installation key. The user policy (chat, embeddings) admits the user and admin
+    /// roles; the admin policy (logs, admin) only admin.
+    /// </summary>
     public static IServiceCollection AddGatewayAuthentication(this IServiceCollection services, byte[] signingKey)
     {
         services.AddAuthentication(JwtBearerDefaults.AuthenticationScheme).AddJwtBearer(options =>
@@ -26,7 +29,9 @@ internal static class GatewayAuthentication
                 NameClaimType = "sub",
             };
         });
-        services.AddAuthorizationBuilder().AddPolicy(GatewayRoles.AdminPolicy, policy => policy.RequireRole(GatewayRoles.Admin));
+        services.AddAuthorizationBuilder()
+            .AddPolicy(GatewayRoles.AdminPolicy, policy => policy.RequireRole(GatewayRoles.Admin))
+            .AddPolicy(GatewayPolicies.User, policy => policy.RequireRole(GatewayRoles.User, GatewayRoles.Admin));
         return services;
     }
 }

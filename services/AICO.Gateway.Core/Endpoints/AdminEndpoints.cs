@@ -15,11 +15,6 @@ public sealed record ShutdownAccepted(string Status);
 /// <summary>/api/v1/admin/*: bearer token with the admin role (401 without a valid token, 403 with another role).</summary>
 internal static class AdminEndpoints
 {
-    public static RouteGroupBuilder MapAdminGroup(this RouteGroupBuilder api) => api.MapGroup("/admin")
-            .RequireAuthorization(GatewayRoles.AdminPolicy)
-            .ProducesProblem(StatusCodes.Status401Unauthorized)
-            .ProducesProblem(StatusCodes.Status403Forbidden);
-
     public static RouteGroupBuilder MapAdminEndpoints(this RouteGroupBuilder admin)
     {
         admin.MapGet("/bus", BusStatusAsync)
