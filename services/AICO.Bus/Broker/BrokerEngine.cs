@@ -1,7 +1,5 @@
 using System.Net;
-using System.Net.Sockets;
 using System.Security.Cryptography;
-using System.Text;
 using AICO.Security;
 using Google.Protobuf;
 using Microsoft.Extensions.Logging;
@@ -19,7 +17,6 @@ namespace AICO.Bus;
 public sealed class BrokerEngine : IAsyncDisposable
 {
     private const int ReceiveBurst = 2048;
-    private const int OutboxFlushBytes = 256 * 1024;
 
     private readonly CurveKeyPair _keys;
     private readonly BrokerKeyring _keyring;
@@ -31,13 +28,13 @@ public sealed class BrokerEngine : IAsyncDisposable
     private readonly byte[] _connectionIdKey = RandomNumberGenerator.GetBytes(32);
     private readonly RefusalLog _refusals;
     private readonly HandshakeAdmission _admission;
+    private readonly BrokerSender _sender;
+    private readonly BrokerRouting _routing;
     private GreetingGate? _gate;
     private readonly byte[] _plain;
-    private byte[] _sealBuffer;
     private RouterSocket? _router;
     private NetMQPoller? _poller;
     private NetMQTimer? _timer;
-    private long _droppedTotal;
     private int _connectedCount;
 
     public BrokerEngine(CurveKeyPair keys, IReadOnlyDictionary<string, string> allowList, BrokerOptions options, ILogger<BrokerEngine>? logger = null)
@@ -49,7 +46,8 @@ public sealed class BrokerEngine : IAsyncDisposable
         _refusals = new RefusalLog(_logger);
         _admission = new HandshakeAdmission(options);
         _plain = new byte[options.MaxFrameBytes];
-        _sealBuffer = new byte[OutboxFlushBytes * 2];
+        _sender = new BrokerSender(WarnOnce);
+        _routing = new BrokerRouting(options, _connections, _routes, _refusals, _sender, Remove, reader => BrokerStatusReport.Build(_connections.Values, _refusals, _sender.DroppedTotal, _options, reader));
     }
 
     /// <summary>The endpoint actually bound (with the real port when an ephemeral one was asked for).</summary>
@@ -75,17 +73,18 @@ public sealed class BrokerEngine : IAsyncDisposable
         _router.Options.SendHighWatermark = _options.SendHighWatermark;
         _router.Options.ReceiveHighWatermark = _options.ReceiveHighWatermark;
         _router.Options.MaxMsgSize = _options.MaxFrameBytes;
+        _sender.Router = _router;
         if (_options.UseGreetingGate)
         {
             // The router listens on loopback only; the public endpoint is the gate, which lets only ZMTP 3 CURVE peers through.
             var routerPort = _router.BindRandomPort("tcp://127.0.0.1");
-            _gate = new GreetingGate(PublicEndPoint(_options), new IPEndPoint(IPAddress.Loopback, routerPort), _options, _refusals);
+            _gate = new GreetingGate(BrokerEndpoint.PublicEndPoint(_options), new IPEndPoint(IPAddress.Loopback, routerPort), _options, _refusals);
             _gate.Start();
-            BoundEndpoint = $"tcp://{Host(_options)}:{_gate.EndPoint.Port}";
+            BoundEndpoint = $"tcp://{BrokerEndpoint.Host(_options)}:{_gate.EndPoint.Port}";
         }
         else
         {
-            BoundEndpoint = Bind(_router, _options);
+            BoundEndpoint = BrokerEndpoint.Bind(_router, _options);
         }
 
         _router.ReceiveReady += (_, _) => OnReceiveReady();
@@ -100,7 +99,7 @@ public sealed class BrokerEngine : IAsyncDisposable
     public Task<BrokerStatus> GetStatusAsync()
     {
         var poller = _poller ?? throw new InvalidOperationException("the broker is not started");
-        return Task.Factory.StartNew(() => ToStatus(Snapshot(null)), CancellationToken.None, TaskCreationOptions.None, poller);
+        return Task.Factory.StartNew(() => BrokerStatusReport.ToStatus(BrokerStatusReport.Build(_connections.Values, _refusals, _sender.DroppedTotal, _options, null)), CancellationToken.None, TaskCreationOptions.None, poller);
     }
 
     public async ValueTask DisposeAsync()
@@ -130,49 +129,6 @@ public sealed class BrokerEngine : IAsyncDisposable
 
         _connections.Clear();
         _poller = null;
-    }
-
-    private static string Host(BrokerOptions options)
-    {
-        var (host, _) = SplitEndpoint(options);
-        return host;
-    }
-
-    private static IPEndPoint PublicEndPoint(BrokerOptions options)
-    {
-        var (host, port) = SplitEndpoint(options);
-        var portNumber = port is "0" or "*" ? 0 : int.TryParse(port, out var p) && p is > 0 and < 65536 ? p : throw new ArgumentException($"Bus:Endpoint has no valid port: '{options.Endpoint}'");
-        var address = host is "*" or "0.0.0.0" ? IPAddress.Any
-            : IPAddress.TryParse(host, out var parsed) ? parsed
-            : Dns.GetHostAddresses(host).FirstOrDefault(a => a.AddressFamily == AddressFamily.InterNetwork) ?? throw new ArgumentException($"cannot resolve the bus host '{host}'");
-        return new IPEndPoint(address, portNumber);
-    }
-
-    private static (string Host, string Port) SplitEndpoint(BrokerOptions options)
-    {
-        var endpoint = options.Endpoint;
-        var uri = endpoint.StartsWith("tcp://", StringComparison.Ordinal) ? endpoint["tcp://".Length..] : throw new ArgumentException($"Bus:Endpoint must be tcp://host:port, got '{endpoint}'");
-        var colon = uri.LastIndexOf(':');
-        if (colon <= 0)
-        {
-            throw new ArgumentException($"Bus:Endpoint must be tcp://host:port, got '{endpoint}'");
-        }
-
-        var host = string.IsNullOrWhiteSpace(options.BindAddress) ? uri[..colon] : options.BindAddress.Trim();
-        return (host, uri[(colon + 1)..]);
-    }
-
-    private static string Bind(RouterSocket router, BrokerOptions options)
-    {
-        var (host, port) = SplitEndpoint(options);
-        if (port is "0" or "*")
-        {
-            var bound = router.BindRandomPort("tcp://" + host);
-            return $"tcp://{host}:{bound}";
-        }
-
-        router.Bind($"tcp://{host}:{port}");
-        return $"tcp://{host}:{port}";
     }
 
     private void OnReceiveReady()
@@ -235,7 +191,7 @@ public sealed class BrokerEngine : IAsyncDisposable
             bodyMsg.Close();
         }
 
-        FlushAll();
+        _sender.FlushAll(_connections.Values);
     }
 
     private void Handle(byte[] routingId, ReadOnlySpan<byte> frame)
@@ -307,7 +263,7 @@ public sealed class BrokerEngine : IAsyncDisposable
         _connections[connection.Id] = connection;
         if (result.Reply is { } reply)
         {
-            SendFrame(connection.RoutingId, reply, reply.Length);
+            _sender.SendFrame(connection.RoutingId, reply, reply.Length);
         }
 
         connection.Authenticate(result.Keys!);
@@ -329,207 +285,14 @@ public sealed class BrokerEngine : IAsyncDisposable
         var result = connection.Opener!.TryOpen(frame, _plain, out var length);
         if (result != OpenResult.Ok)
         {
-            connection.Dropped++;
-            _droppedTotal++;
-            BusTelemetry.Drops.Add(1, BusTelemetry.Side("broker"), BusTelemetry.Reason(result.ToString().ToLowerInvariant()));
+            _sender.CountDrops(connection, 1, result.ToString().ToLowerInvariant());
             WarnOnce(connection.Id, $"dropped a {result.ToString().ToLowerInvariant()} frame from '{connection.Component}' ({connection.Id})");
             return;
         }
 
         connection.LastSeen = DateTime.UtcNow;
         BusTelemetry.BytesIn.Add(frame.Length, BusTelemetry.Side("broker"));
-        var reader = new RecordReader(_plain.AsSpan(0, length));
-        while (reader.TryNext(out var op, out var body))
-        {
-            switch (op)
-            {
-                case RecordOp.Control:
-                    OnControl(connection, Control.Parser.ParseFrom(body));
-                    break;
-                case RecordOp.Publish:
-                case RecordOp.Request:
-                    OnPublish(connection, op, RecordReader.ParseMessage(body));
-                    break;
-                case RecordOp.Reply:
-                    OnReply(connection, RecordReader.ParseMessage(body));
-                    break;
-                default:
-                    throw new FormatException($"unknown record op {(byte)op}");
-            }
-        }
-    }
-
-    private void OnControl(BrokerConnection connection, Control control)
-    {
-        switch (control.Kind)
-        {
-            case ControlKind.ControlSubscribe:
-            {
-                var prefix = Encoding.UTF8.GetBytes(control.Topic);
-                if (!_options.Permissions.MaySubscribe(connection.Component, prefix))
-                {
-                    RefuseOperation(connection, control.RequestId, control.Topic, "", _options.Permissions.SubscribeRefusal(connection.Component, control.Topic));
-                    return;
-                }
-
-                if (!connection.Subscriptions.Exists(s => s.Text == control.Topic))
-                {
-                    connection.Subscriptions.Add((control.Topic, prefix));
-                }
-
-                Reply(connection, new Control { Kind = ControlKind.ControlAck, RequestId = control.RequestId, Topic = control.Topic });
-                break;
-            }
-
-            case ControlKind.ControlUnsubscribe:
-                connection.Subscriptions.RemoveAll(s => s.Text == control.Topic);
-                Reply(connection, new Control { Kind = ControlKind.ControlAck, RequestId = control.RequestId, Topic = control.Topic });
-                break;
-            case ControlKind.ControlPing:
-                Reply(connection, new Control { Kind = ControlKind.ControlPong, RequestId = control.RequestId });
-                break;
-            case ControlKind.ControlBye:
-                Remove(connection, "it said goodbye");
-                break;
-            case ControlKind.ControlStatusRequest:
-                Reply(connection, new Control { Kind = ControlKind.ControlStatusReply, RequestId = control.RequestId, Status = Snapshot(connection.Component) });
-                break;
-            default:
-                RefuseOperation(connection, control.RequestId, "", "", $"control kind {control.Kind} is not accepted from clients");
-                break;
-        }
-    }
-
-    private void OnPublish(BrokerConnection connection, RecordOp op, MessageRecord message)
-    {
-        connection.MessagesIn++;
-        BusTelemetry.MessagesIn.Add(1, BusTelemetry.Side("broker"));
-        if (Invalid(message) is { } invalid)
-        {
-            RefuseOperation(connection, message.AckId, message.Topic, message.Correlation, invalid.Reason, invalid.Key);
-            return;
-        }
-
-        if (!_options.Permissions.MayPublish(connection.Component, message.Topic))
-        {
-            var topic = Encoding.UTF8.GetString(message.Topic);
-            RefuseOperation(connection, message.AckId, message.Topic, message.Correlation, _options.Permissions.PublishRefusal(connection.Component, topic), "permission");
-            return;
-        }
-
-        RequestRoutes.Route? route = null;
-        if (op == RecordOp.Request)
-        {
-            var refusal = message.Correlation.IsEmpty
-                ? "a request needs a correlation id"
-                : _routes.Open(connection, message.Correlation, DateTime.UtcNow + _options.MaxRequestLifetime, _options.MaxPendingRequestsPerConnection, out route);
-            if (refusal is not null)
-            {
-                RefuseOperation(connection, message.AckId, message.Topic, message.Correlation, refusal, "request");
-                return;
-            }
-        }
-
-        // Subscribers see the broker's correlation id for a request (never the requester's), and none for a publish.
-        var correlation = route is null ? ReadOnlySpan<byte>.Empty : route.IdUtf8;
-        foreach (var target in _connections.Values)
-        {
-            if (!target.Authenticated || !target.IsSubscribed(message.Topic))
-            {
-                continue;
-            }
-
-            if (target.Outbox.Length > 0 && target.Outbox.Length + message.Envelope.Length + message.Topic.Length > OutboxFlushBytes)
-            {
-                Flush(target);
-            }
-
-            target.Outbox.WriteMessage(RecordOp.Deliver, 0, message.Topic, connection.ComponentUtf8, correlation, message.Envelope);
-            target.OutboxRecords++;
-            route?.DeliveredTo.Add(target);
-        }
-
-        if (route is { DeliveredTo.Count: 0 })
-        {
-            _routes.Cancel(route);
-            RefuseOperation(connection, message.AckId, message.Topic, message.Correlation, $"no subscriber for '{Encoding.UTF8.GetString(message.Topic)}'", "no-subscriber");
-            return;
-        }
-
-        if (message.AckId != 0)
-        {
-            Reply(connection, new Control { Kind = ControlKind.ControlAck, RequestId = message.AckId });
-        }
-    }
-
-    private void OnReply(BrokerConnection connection, MessageRecord message)
-    {
-        connection.MessagesIn++;
-        BusTelemetry.MessagesIn.Add(1, BusTelemetry.Side("broker"));
-        if (Invalid(message) is { } invalid)
-        {
-            RefuseOperation(connection, 0, message.Topic, message.Correlation, invalid.Reason, invalid.Key);
-            return;
-        }
-
-        if (_routes.Take(message.Correlation, connection, out var why) is not { } route || !route.Requester.Authenticated || !_connections.ContainsKey(route.Requester.Id))
-        {
-            connection.Dropped++;
-            _droppedTotal++;
-            BusTelemetry.Drops.Add(1, BusTelemetry.Side("broker"), BusTelemetry.Reason(why.Length > 0 ? why : "requester-gone"));
-            if (why == "reply-not-delivered")
-            {
-                _refusals.Count(why, $"'{connection.Component}' ({connection.Id}) answered a request it was never sent");
-            }
-
-            return;
-        }
-
-        var requester = route.Requester;
-        requester.Outbox.WriteMessage(RecordOp.DeliverReply, 0, message.Topic, connection.ComponentUtf8, route.RequesterCorrelationUtf8, message.Envelope);
-        requester.OutboxRecords++;
-    }
-
-    /// <summary>Field limits checked before anything is written, so a bad record refuses only its sender.</summary>
-    private (string Reason, string Key)? Invalid(MessageRecord message)
-    {
-        if (message.Topic.Length > RecordWriter.MaxTopicBytes)
-        {
-            return ($"topic of {message.Topic.Length} bytes exceeds the limit of {RecordWriter.MaxTopicBytes} bytes", "topic-too-long");
-        }
-
-        if (message.Correlation.Length > RecordWriter.MaxCorrelationBytes)
-        {
-            return ($"correlation id of {message.Correlation.Length} bytes exceeds the limit of {RecordWriter.MaxCorrelationBytes} bytes", "correlation-too-long");
-        }
-
-        if (message.Envelope.Length > _options.MaxMessageBytes)
-        {
-            return ($"message of {message.Envelope.Length} bytes exceeds the broker limit of {_options.MaxMessageBytes} bytes", "message-too-large");
-        }
-
-        return null;
-    }
-
-    private void Reply(BrokerConnection connection, Control control)
-    {
-        connection.Outbox.WriteControl(control);
-        connection.OutboxRecords++;
-    }
-
-    private void RefuseOperation(BrokerConnection connection, ulong requestId, ReadOnlySpan<byte> topic, ReadOnlySpan<byte> correlation, string reason, string reasonKey)
-    {
-        // Echo at most the field limits back: the refusal itself must be a well-formed record.
-        var topicText = Encoding.UTF8.GetString(topic[..Math.Min(topic.Length, RecordWriter.MaxTopicBytes)]);
-        var correlationText = Encoding.UTF8.GetString(correlation[..Math.Min(correlation.Length, RecordWriter.MaxCorrelationBytes)]);
-        RefuseOperation(connection, requestId, topicText, correlationText, reason, reasonKey);
-    }
-
-    private void RefuseOperation(BrokerConnection connection, ulong requestId, string topic, string correlation, string reason, string reasonKey = "permission")
-    {
-        connection.Denied++;
-        _refusals.Count(reasonKey, $"'{connection.Component}' ({connection.Id}): {reason}");
-        Reply(connection, new Control { Kind = ControlKind.ControlRefused, RequestId = requestId, Topic = topic, Reason = reason, CorrelationId = correlation });
+        _routing.OnRecords(connection, _plain.AsSpan(0, length));
     }
 
     /// <summary>
@@ -554,7 +317,7 @@ public sealed class BrokerEngine : IAsyncDisposable
 
         if (_admission.MayAnswer(key, DateTime.UtcNow))
         {
-            SendHandshake(routingId, FrameKind.Denied, new Denied { Code = code, Reason = reason });
+            _sender.SendHandshake(routingId, FrameKind.Denied, new Denied { Code = code, Reason = reason });
         }
     }
 
@@ -567,69 +330,6 @@ public sealed class BrokerEngine : IAsyncDisposable
         DenyCode.DenyReplayedProof => "replayed-proof",
         _ => "protocol",
     };
-
-    private void SendHandshake(byte[] routingId, byte kind, IMessage message)
-    {
-        var size = message.CalculateSize();
-        var frame = new byte[size + 1];
-        frame[0] = kind;
-        message.WriteTo(frame.AsSpan(1));
-        SendFrame(routingId, frame, frame.Length);
-    }
-
-    private bool SendFrame(byte[] routingId, byte[] frame, int length)
-    {
-        try
-        {
-            var router = _router!;
-            return router.TrySendFrame(TimeSpan.Zero, routingId, more: true)
-                && router.TrySendFrame(TimeSpan.Zero, frame, length);
-        }
-        catch (NetMQException)
-        {
-            // RouterMandatory: the peer is gone. Its state is swept when it stops heart-beating.
-            return false;
-        }
-    }
-
-    private void FlushAll()
-    {
-        foreach (var connection in _connections.Values)
-        {
-            if (connection.Outbox.Length > 0)
-            {
-                Flush(connection);
-            }
-        }
-    }
-
-    private void Flush(BrokerConnection connection)
-    {
-        var plain = connection.Outbox.Written;
-        var needed = plain.Length + FrameSealer.Overhead;
-        if (_sealBuffer.Length < needed)
-        {
-            _sealBuffer = new byte[Math.Max(needed, _sealBuffer.Length * 2)];
-        }
-
-        var length = connection.Sealer!.Seal(plain, _sealBuffer);
-        var records = connection.OutboxRecords;
-        connection.Outbox.Reset();
-        connection.OutboxRecords = 0;
-        if (SendFrame(connection.RoutingId, _sealBuffer, length))
-        {
-            connection.MessagesOut += records;
-            BusTelemetry.MessagesOut.Add(records, BusTelemetry.Side("broker"));
-            BusTelemetry.BytesOut.Add(length, BusTelemetry.Side("broker"));
-        }
-        else
-        {
-            connection.Dropped += records;
-            _droppedTotal += records;
-            BusTelemetry.Drops.Add(records, BusTelemetry.Side("broker"), BusTelemetry.Reason("client-queue-full"));
-            WarnOnce(connection.Id + "/full", $"dropping messages for '{connection.Component}' ({connection.Id}): its queue is full or it is gone");
-        }
-    }
 
     private void Sweep()
     {
@@ -677,32 +377,6 @@ public sealed class BrokerEngine : IAsyncDisposable
             _logger.LogWarning("bus: {Message}", message);
         }
     }
-
-    /// <summary>The broker's view; a component not in StatusReaders sees its own row in full and only the names and subscriptions of others.</summary>
-    private StatusReport Snapshot(string? reader)
-    {
-        var full = reader is null || _options.StatusReaders.Contains(reader, StringComparer.Ordinal);
-        var report = new StatusReport { DeniedTotal = _refusals.Total, DroppedTotal = _droppedTotal };
-        report.Refusals.Add(_refusals.Snapshot());
-        foreach (var c in _connections.Values.Where(c => c.Authenticated).OrderBy(c => c.Component, StringComparer.Ordinal))
-        {
-            var client = full || c.Component == reader
-                ? new ClientReport { Component = c.Component, ConnectionId = c.Id, MessagesIn = c.MessagesIn, MessagesOut = c.MessagesOut, Dropped = c.Dropped, Denied = c.Denied }
-                : new ClientReport { Component = c.Component };
-            client.Subscriptions.AddRange(c.Subscriptions.Select(s => s.Text));
-            report.Clients.Add(client);
-        }
-
-        return report;
-    }
-
-    internal static BrokerStatus ToStatus(StatusReport report) => new(
-        report.Clients.Select(c => new BrokerClientStatus(c.Component, c.ConnectionId, c.Subscriptions.ToArray(), c.MessagesIn, c.MessagesOut, c.Dropped, c.Denied)).ToArray(),
-        report.DeniedTotal,
-        report.DroppedTotal)
-    {
-        Refusals = new SortedDictionary<string, long>(report.Refusals, StringComparer.Ordinal),
-    };
 
     /// <summary>
     /// The connection id used in state, status, WELCOME and logs: a keyed hash of the routing id, so it reveals nothing
