@@ -173,7 +173,7 @@ internal sealed class ClientSession
             return;
         }
 
-        _handshake = new ClientHandshake(Component, _keys.KeyPair, _brokerPublic);
+        _handshake = new ClientHandshake(_keys.Instance, _keys.KeyPair, _brokerPublic);
         try
         {
             _socket.TrySendFrame(TimeSpan.Zero, _handshake.Start());

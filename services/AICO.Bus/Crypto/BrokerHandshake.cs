@@ -6,7 +6,8 @@ namespace AICO.Bus;
 /// <summary>
 /// The broker's half of one handshake (Noise IK responder, docs/bus-protocol.md), without sockets: given the HELLO a
 /// peer sent, it answers with the ACCEPT frame to send back and the session keys and proven component, or a refusal.
-/// Checks run cheapest first: a replayed HELLO costs a lookup, a forged or unlisted one a single key agreement.
+/// Checks run cheapest first: a replayed HELLO costs a lookup, a forged one a single key agreement, one from a key not
+/// on the allow-list two (the second reads which name it claims, for the reason given).
 /// </summary>
 internal sealed class BrokerHandshake(BrokerKeyring keyring)
 {
@@ -43,12 +44,7 @@ internal sealed class BrokerHandshake(BrokerKeyring keyring)
             return HandshakeResult.Refused(DenyCode.DenyProofFailed, "the HELLO was not made for this broker's public key, or was altered");
         }
 
-        if (!keyring.TryGetStaticSecret(clientStatic, out var ss))
-        {
-            return HandshakeResult.Refused(DenyCode.DenyUnlistedKey, "the public key presented is not on the allow-list");
-        }
-
-        if (!noise.TryReadPayload(message, ss, out var payload))
+        if (!noise.TryReadPayload(message, keyring.StaticSecretIfListed(clientStatic), out var payload))
         {
             return HandshakeResult.Refused(DenyCode.DenyProofFailed, "the peer failed to prove possession of the secret key of the public key it presented");
         }
@@ -76,7 +72,9 @@ internal sealed class BrokerHandshake(BrokerKeyring keyring)
 
         if (!keyring.TryGetListedKey(component, out var listed))
         {
-            return HandshakeResult.Refused(DenyCode.DenyUnknownComponent, $"component '{Printable(component)}' is not on the broker's allow-list", component);
+            return HandshakeResult.Refused(DenyCode.DenyUnknownComponent, keyring.IsRevoked(component)
+                ? EnrolledKeys.RevokedReason(component)
+                : $"component '{Printable(component)}' is not on the broker's allow-list", component);
         }
 
         if (!CryptographicOperations.FixedTimeEquals(clientStatic, listed))

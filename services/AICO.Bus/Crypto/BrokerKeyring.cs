@@ -4,8 +4,9 @@ using NSec.Cryptography;
 namespace AICO.Bus;
 
 /// <summary>
-/// What every broker-side handshake shares: the broker's static key, the allow-list (component name to public key)
-/// with DH(broker static, client static) computed once per listed key, the clock and the memory of accepted HELLOs.
+/// What every broker-side handshake shares: the broker's static key, the allow-list (component or instance name to
+/// public key, enrolled instances replaced as they change) with DH(broker static, client static) computed once per
+/// listed key, the clock and the memory of accepted HELLOs.
 /// </summary>
 internal sealed class BrokerKeyring : IDisposable
 {
@@ -13,6 +14,7 @@ internal sealed class BrokerKeyring : IDisposable
 
     private readonly Dictionary<string, byte[]> _allowList;
     private readonly Dictionary<string, SharedSecret> _staticSecrets = new(StringComparer.Ordinal);
+    private readonly EnrolledKeys _enrolments = new();
 
     public BrokerKeyring(CurveKeyPair keys, IReadOnlyDictionary<string, string> allowList, TimeProvider? clock = null)
     {
@@ -34,16 +36,6 @@ internal sealed class BrokerKeyring : IDisposable
         }
 
         _allowList[Components.Broker] = StaticPublic;
-        foreach (var (component, key) in _allowList)
-        {
-            var hex = Convert.ToHexString(key);
-            if (!_staticSecrets.ContainsKey(hex))
-            {
-                _staticSecrets[hex] = X25519.TryAgree(StaticKey, key, out var ss)
-                    ? ss
-                    : throw new ArgumentException($"allow-list key of '{component}' is not a usable X25519 public key");
-            }
-        }
     }
 
     public Key StaticKey { get; }
@@ -56,9 +48,31 @@ internal sealed class BrokerKeyring : IDisposable
 
     public bool TryGetListedKey(string component, out byte[] publicKey) => _allowList.TryGetValue(component, out publicKey!);
 
-    /// <summary>DH(broker static, <paramref name="clientStatic"/>) when that key is on the allow-list under any name.</summary>
-    public bool TryGetStaticSecret(ReadOnlySpan<byte> clientStatic, out SharedSecret ss) =>
-        _staticSecrets.TryGetValue(Convert.ToHexString(clientStatic), out ss!);
+    /// <summary>
+    /// DH(broker static, <paramref name="clientStatic"/>), computed once per key, while that key is on the allow-list
+    /// under any name; null for any other key (the handshake then computes it, to learn which name the peer claims).
+    /// </summary>
+    public SharedSecret? StaticSecretIfListed(ReadOnlySpan<byte> clientStatic)
+    {
+        var listed = false;
+        foreach (var key in _allowList.Values)
+        {
+            listed |= key.AsSpan().SequenceEqual(clientStatic);
+        }
+
+        var hex = Convert.ToHexString(clientStatic);
+        if (!listed)
+        {
+            return null;
+        }
+
+        if (!_staticSecrets.TryGetValue(hex, out var ss) && X25519.TryAgree(StaticKey, clientStatic, out ss))
+        {
+            _staticSecrets[hex] = ss;
+        }
+
+        return ss;
+    }
 
     public void Dispose()
     {
@@ -69,4 +83,9 @@ internal sealed class BrokerKeyring : IDisposable
 
         StaticKey.Dispose();
     }
+    /// <summary>An instance enrolled on another host and then revoked (the handshake says so instead of "unknown").</summary>
+    public bool IsRevoked(string instance) => _enrolments.IsRevoked(instance);
+
+    /// <summary>Replaces the instances enrolled on other hosts; the installation's own components are never touched.</summary>
+    public void ApplyEnrolments(EnrolmentSnapshot snapshot) => _enrolments.Apply(_allowList, snapshot);
 }
