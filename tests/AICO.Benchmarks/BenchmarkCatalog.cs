@@ -7,6 +7,7 @@ internal static class BenchmarkCatalog
     {
         ["logging-pipeline"] = ("Log pipeline end to end (producers -> broker -> consumer -> SQLCipher) vs raw batch writes", LoggingPipelineBenchmark.RunAsync),
         ["logging-call"] = ("ILogger call cost on the caller's thread with the bus logger", LoggingCallBenchmark.RunAsync),
+        ["bus-handshake"] = ("Bus handshake without sockets: v1 (NaCl.Net, 3 messages) vs v2 (Noise IK on libsodium), same run", HandshakeBenchmark.RunAsync),
         ["bus"] = ("AICO broker vs a raw NetMQ CURVE XSUB/XPUB proxy: msgs/s, losses, request/reply p50/p99", BusBenchmark.RunAsync),
         ["embeddings"] = ("Embeddings in-process vs HTTP -> gateway -> bus -> model service, concurrency 1 and 16", EmbeddingsBenchmark.RunAsync),
         ["storage"] = ("Batched log inserts: SQLCipher via AICO.Storage vs the same SQLite unkeyed", StorageInsertBenchmark.RunAsync),
