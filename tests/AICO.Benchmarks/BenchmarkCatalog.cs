@@ -9,6 +9,8 @@ internal static class BenchmarkCatalog
         ["logging-call"] = ("ILogger call cost on the caller's thread with the bus logger", LoggingCallBenchmark.RunAsync),
         ["bus"] = ("AICO broker vs a raw NetMQ CURVE XSUB/XPUB proxy: msgs/s, losses, request/reply p50/p99", BusBenchmark.RunAsync),
         ["embeddings"] = ("Embeddings in-process vs HTTP -> gateway -> bus -> model service, concurrency 1 and 16", EmbeddingsBenchmark.RunAsync),
+        ["logging-queries"] = ("The filters of aico logs ls / GET /api/v1/logs on a 1,000,000-row encrypted database: p50/p99", LogQueryBenchmark.RunAsync),
+        ["logging-codec"] = ("Log batch wire format: hand-written codec vs protobuf (Google.Protobuf), encode and decode", LogCodecBenchmark.RunAsync),
         ["storage"] = ("Batched log inserts: SQLCipher via AICO.Storage vs the same SQLite unkeyed", StorageInsertBenchmark.RunAsync),
     };
 
