@@ -30,7 +30,7 @@ public static class GatewayCommands
     private static Command Start(CliConsole console)
     {
         var detach = new Option<bool>("--detach", "-d") { Description = "Run in the background (own session, no console) and return once it answers /health." };
-        var command = new Command("start", $"Run the gateway outside Aspire. Listens on ASPNETCORE_URLS (default {GatewayOptions.DefaultUrl}), connects to the broker at Bus__Endpoint.") { detach };
+        var command = new Command("start", $"Run the gateway outside Aspire. Listens on ASPNETCORE_URLS (default {GatewayAddress.Default}), connects to the broker at Bus__Endpoint.") { detach };
         command.SetAction(async (parse, cancellationToken) =>
         {
             var paths = AicoPaths.FromEnvironment();
@@ -218,17 +218,17 @@ public static class GatewayCommands
     }
 
     private static string Url() =>
-        Environment.GetEnvironmentVariable("ASPNETCORE_URLS") is { Length: > 0 } urls ? urls : GatewayOptions.DefaultUrl;
+        Environment.GetEnvironmentVariable("ASPNETCORE_URLS") is { Length: > 0 } urls ? urls : GatewayAddress.Default;
 
     /// <summary>
-    /// The gateway runs as `dotnet AICO.Gateway.dll`: from AICO_GATEWAY_PATH if set, else the copy built next to aico
-    /// (the CLI project references the gateway, so both land in one output folder).
+    /// The gateway runs as `dotnet AICO.Gateway.dll`: from AICO_GATEWAY_PATH if set, else the copy the build puts in
+    /// gateway/ beside aico (its own runtimeconfig and dependencies; aico itself compiles against no host).
     /// </summary>
     private static (string Host, string[] Args) GatewayLaunch()
     {
         var dll = Environment.GetEnvironmentVariable(GatewayPathVariable) is { Length: > 0 } configured
             ? Path.GetFullPath(configured)
-            : Path.Combine(AppContext.BaseDirectory, "AICO.Gateway.dll");
+            : Path.Combine(AppContext.BaseDirectory, "gateway", "AICO.Gateway.dll");
         if (!File.Exists(dll))
         {
             throw new CliException($"the gateway is not at {dll}; build it next to aico or set {GatewayPathVariable} to AICO.Gateway.dll.");

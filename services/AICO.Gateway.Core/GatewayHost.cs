@@ -37,7 +37,7 @@ public static class GatewayHost
         var builder = WebApplication.CreateBuilder(args);
         if (string.IsNullOrWhiteSpace(builder.Configuration[WebHostDefaults.ServerUrlsKey]))
         {
-            builder.WebHost.UseUrls(GatewayOptions.DefaultUrl);
+            builder.WebHost.UseUrls(GatewayAddress.Default);
         }
 
         builder.AddServiceDefaults();

@@ -1,4 +1,3 @@
-using AICO.TestSupport;
 using System.Buffers.Binary;
 using System.Diagnostics;
 using System.Text;

@@ -1,4 +1,3 @@
-using AICO.TestSupport;
 using System.Net;
 using System.Net.Sockets;
 using System.Text;

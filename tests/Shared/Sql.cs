@@ -1,6 +1,6 @@
 using Microsoft.Data.Sqlite;
 
-namespace AICO.Storage.Tests;
+namespace AICO.TestSupport;
 
 internal static class Sql
 {
@@ -12,7 +12,7 @@ internal static class Sql
         return command.ExecuteScalar();
     }
 
-    public static long Long(SqliteConnection connection, string sql) => Convert.ToInt64(Scalar(connection, sql));
+    public static long Long(SqliteConnection connection, string sql) => Convert.ToInt64(Scalar(connection, sql), System.Globalization.CultureInfo.InvariantCulture);
 
     public static List<string> Column(SqliteConnection connection, string sql)
     {

@@ -1,6 +1,6 @@
 using AICO.LogStore;
 
-namespace AICO.Logging.Tests;
+namespace AICO.LogStore.Tests;
 
 public class ProducerProgressTests
 {

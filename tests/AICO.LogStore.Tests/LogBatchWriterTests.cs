@@ -2,7 +2,7 @@ using AICO.Logging;
 using AICO.LogStore;
 using Microsoft.Extensions.Logging;
 
-namespace AICO.Logging.Tests;
+namespace AICO.LogStore.Tests;
 
 public sealed class LogBatchWriterTests : IDisposable
 {
@@ -10,22 +10,11 @@ public sealed class LogBatchWriterTests : IDisposable
 
     public void Dispose() => _db.Dispose();
 
-    internal static LogBatch Batch(string producer, long first, int count, string category = "AICO.Gateway.ChatEndpoints", LogLevel level = LogLevel.Information, string? traceId = null) =>
-        new(producer, Enumerable.Range(0, count).Select(i => new LogEntry
-        {
-            Sequence = first + i,
-            Timestamp = new DateTimeOffset(2026, 11, 25, 12, 0, 0, TimeSpan.Zero).AddMilliseconds(first + i),
-            Level = level,
-            Category = category,
-            Message = $"record {first + i}",
-            TraceId = i == 3 ? traceId : null,
-        }).ToList());
-
     [Fact]
     public void A_batch_lands_in_one_transaction_with_every_field_and_is_acknowledged_up_to_its_last_sequence()
     {
         var writer = new LogBatchWriter(_db.Database);
-        var batch = Batch("gateway/a1", 1, 3);
+        var batch = TestLogs.Batch("gateway/a1", 1, 3);
         batch.Entries[0].ExtraJson = "{\"UserId\":\"u1\"}";
         var acks = writer.Write([batch]);
 
@@ -45,8 +34,8 @@ public sealed class LogBatchWriterTests : IDisposable
     public void Resent_records_are_kept_once_and_counted_as_duplicates()
     {
         var writer = new LogBatchWriter(_db.Database);
-        writer.Write([Batch("gateway/a1", 1, 10)]);
-        var acks = writer.Write([Batch("gateway/a1", 6, 10)]);
+        writer.Write([TestLogs.Batch("gateway/a1", 1, 10)]);
+        var acks = writer.Write([TestLogs.Batch("gateway/a1", 6, 10)]);
 
         Assert.Equal(15, acks["gateway/a1"]);
         Assert.Equal(15, _db.Scalar("SELECT count(*) FROM logs"));
@@ -58,13 +47,13 @@ public sealed class LogBatchWriterTests : IDisposable
     public void A_gap_is_recorded_the_acknowledgement_stops_before_it_and_a_restarted_writer_continues_the_accounting()
     {
         var writer = new LogBatchWriter(_db.Database);
-        var acks = writer.Write([Batch("modelservice/b2", 1, 5), Batch("modelservice/b2", 11, 5)]);
+        var acks = writer.Write([TestLogs.Batch("modelservice/b2", 1, 5), TestLogs.Batch("modelservice/b2", 11, 5)]);
         Assert.Equal(5, acks["modelservice/b2"]);
         Assert.Equal(5, _db.Scalar("SELECT gaps FROM log_producers WHERE producer = 'modelservice/b2'"));
 
         // A new consumer process: the accounting comes back from the database, including the rows above the gap.
         var restarted = new LogBatchWriter(_db.Database);
-        acks = restarted.Write([Batch("modelservice/b2", 6, 5)]);
+        acks = restarted.Write([TestLogs.Batch("modelservice/b2", 6, 5)]);
         Assert.Equal(15, acks["modelservice/b2"]);
         Assert.Equal(0, _db.Scalar("SELECT gaps FROM log_producers WHERE producer = 'modelservice/b2'"));
         Assert.Equal(15, _db.Scalar("SELECT contiguous FROM log_producers WHERE producer = 'modelservice/b2'"));
@@ -74,7 +63,7 @@ public sealed class LogBatchWriterTests : IDisposable
     public void Producers_are_accounted_separately()
     {
         var writer = new LogBatchWriter(_db.Database);
-        var acks = writer.Write([Batch("gateway/a1", 1, 3), Batch("broker/c3", 1, 7)]);
+        var acks = writer.Write([TestLogs.Batch("gateway/a1", 1, 3), TestLogs.Batch("broker/c3", 1, 7)]);
         Assert.Equal(3, acks["gateway/a1"]);
         Assert.Equal(7, acks["broker/c3"]);
         var stats = _db.Query(LogStatistics.Read);
@@ -91,7 +80,7 @@ public sealed class LogBatchWriterTests : IDisposable
         var writer = new LogBatchWriter(_db.Database);
         using var blocker = _db.Database.Open();
         using var lockTx = blocker.BeginTransaction(System.Data.IsolationLevel.Serializable, deferred: false);
-        var write = Task.Run(() => writer.Write([Batch("gateway/a1", 1, 50)]));
+        var write = Task.Run(() => writer.Write([TestLogs.Batch("gateway/a1", 1, 50)]));
         await Task.WhenAny(write, Task.Delay(300));
         Assert.False(write.IsCompleted, "the write must wait for the lock, not fail or bypass it");
         lockTx.Rollback();

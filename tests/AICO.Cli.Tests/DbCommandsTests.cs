@@ -1,14 +1,15 @@
+using AICO.Storage;
 using System.Text.Json;
 using AICO.Cli;
 using AICO.Security;
 using Microsoft.Data.Sqlite;
 
-namespace AICO.Storage.Tests;
+namespace AICO.Cli.Tests;
 
 /// <summary>
-/// `aico db ...` through CliApp.RunAsync against a throwaway AICO_DATA_DIR. The variable is process-wide, so every
-/// test that sets it lives in this one class (xunit runs a class's tests one after another).
+/// `aico db ...` through CliApp.RunAsync against a throwaway AICO_DATA_DIR (process-wide, hence the collection).
 /// </summary>
+[Collection(DataDirectoryVariableCollection.Name)]
 public sealed class DbCommandsTests : IDisposable
 {
     private readonly TempDatabase _temp = new();

@@ -1,7 +1,7 @@
 using AICO.LogStore;
 using Microsoft.Extensions.Logging;
 
-namespace AICO.Logging.Tests;
+namespace AICO.LogStore.Tests;
 
 public sealed class LogQueryTests : IDisposable
 {
@@ -10,11 +10,11 @@ public sealed class LogQueryTests : IDisposable
     public LogQueryTests()
     {
         var writer = new LogBatchWriter(_db.Database);
-        var batch = LogBatchWriterTests.Batch("gateway/a1", 1, 10, traceId: "0af7651916cd43dd8448eb211c80319c");
+        var batch = TestLogs.Batch("gateway/a1", 1, 10, traceId: "0af7651916cd43dd8448eb211c80319c");
         writer.Write([
             batch,
-            LogBatchWriterTests.Batch("modelservice/b2", 1, 5, "Microsoft.AspNetCore.Hosting.Diagnostics", LogLevel.Warning),
-            LogBatchWriterTests.Batch("logconsumer/c3", 1, 2, "Program", LogLevel.Error),
+            TestLogs.Batch("modelservice/b2", 1, 5, "Microsoft.AspNetCore.Hosting.Diagnostics", LogLevel.Warning),
+            TestLogs.Batch("logconsumer/c3", 1, 2, "Program", LogLevel.Error),
         ]);
     }
 

@@ -1,9 +1,9 @@
-using AICO.TestSupport;
+using AICO.Logging;
 using AICO.LogStore;
 using AICO.Security;
 using AICO.Storage;
 
-namespace AICO.Logging.Tests;
+namespace AICO.Cli.Tests;
 
 /// <summary>
 /// `aico logs tail -f` as a user runs it: the built CLI as its own process following a real encrypted database in a
@@ -15,7 +15,7 @@ public sealed class LogsTailFollowTests : IDisposable
 
     private readonly string _root = Path.Combine(Path.GetTempPath(), "aico-logs-tail-" + Guid.NewGuid().ToString("N"));
     private readonly AicoPaths _paths;
-    private CliProcess? _tail;
+    private TestProcess? _tail;
 
     public LogsTailFollowTests()
     {
@@ -39,7 +39,7 @@ public sealed class LogsTailFollowTests : IDisposable
         var writer = new LogBatchWriter(db);
         writer.Write([Batch(1, 3)]);
 
-        _tail = CliProcess.Start(
+        _tail = TestProcess.StartCli(
             new Dictionary<string, string> { [AicoPaths.DataDirVariable] = _paths.DataDirectory },
             "logs", "tail", "-f", "-n", "2", "--component", "gateway");
         await UntilPrintedAsync(Message(3));

@@ -1,10 +1,9 @@
-using System.Diagnostics;
 using AICO.Bus;
 using AICO.LogStore;
 using AICO.Security;
 using AICO.Storage;
 
-namespace AICO.Logging.Tests;
+namespace AICO.LogStore.Tests;
 
 /// <summary>
 /// A real log pipeline on loopback: a key store in a throwaway data directory, the broker engine on an ephemeral
@@ -15,7 +14,7 @@ internal sealed class PipelineFixture : IAsyncDisposable
 {
     public static readonly TimeSpan Deadline = TimeSpan.FromSeconds(90);
 
-    private readonly List<Process> _processes = [];
+    private readonly List<TestProcess> _processes = [];
     private readonly List<IAsyncDisposable> _owned = [];
     private readonly KeyDerivation _derivation;
 
@@ -81,13 +80,13 @@ internal sealed class PipelineFixture : IAsyncDisposable
     }
 
     /// <summary>The real AICO.LogConsumer host as a process (it derives its keys from the key store).</summary>
-    public ChildProcess StartConsumerProcess() => Start(
-        Built("services", "AICO.LogConsumer"),
+    public TestProcess StartConsumerProcess() => Start(
+        TestProcess.Built("services", "AICO.LogConsumer"),
         [],
         new() { ["ASPNETCORE_URLS"] = "http://127.0.0.1:0", ["Logging__LogLevel__Default"] = "Warning" });
 
     /// <summary>A producer process that logs <paramref name="count"/> numbered records, the first <paramref name="startup"/> before its host starts.</summary>
-    public ChildProcess StartProducer(string component, int count, int startup, int pauseEvery = 0, int? bufferCapacity = null)
+    public TestProcess StartProducer(string component, int count, int startup, int pauseEvery = 0, int? bufferCapacity = null)
     {
         var environment = new Dictionary<string, string> { ["Logging__Bus__AckTimeout"] = "00:00:02" };
         if (bufferCapacity is { } capacity)
@@ -95,7 +94,7 @@ internal sealed class PipelineFixture : IAsyncDisposable
             environment["Logging__Bus__BufferCapacity"] = capacity.ToString(System.Globalization.CultureInfo.InvariantCulture);
         }
 
-        return Start(Built("tests", "AICO.Logging.TestProducer"), [component, count.ToString(), startup.ToString(), pauseEvery.ToString(), "80"], environment);
+        return Start(TestProcess.Built("tests", "AICO.Logging.TestProducer"), [component, count.ToString(), startup.ToString(), pauseEvery.ToString(), "80"], environment);
     }
 
     /// <summary>The numbered records of one component, by sequence.</summary>
@@ -114,22 +113,9 @@ internal sealed class PipelineFixture : IAsyncDisposable
         return (IReadOnlyList<(long, string)>)rows;
     });
 
-    public long Count(string sql) => Database.Execute(c =>
-    {
-        using var command = c.CreateCommand();
-        command.CommandText = sql;
-        return Convert.ToInt64(command.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture);
-    });
+    public long Count(string sql) => Database.Execute(c => Sql.Long(c, sql));
 
-    public async Task WaitForAsync(Func<bool> condition, string what)
-    {
-        var deadline = DateTime.UtcNow + Deadline;
-        while (!condition())
-        {
-            Assert.True(DateTime.UtcNow < deadline, $"timed out waiting for: {what}");
-            await Task.Delay(50);
-        }
-    }
+    public Task WaitForAsync(Func<bool> condition, string what) => Eventually.TrueAsync(condition, what, Deadline);
 
     public async Task WaitForBrokerClientsAsync(params string[] components)
     {
@@ -151,7 +137,7 @@ internal sealed class PipelineFixture : IAsyncDisposable
     {
         foreach (var process in _processes)
         {
-            ChildProcess.Kill(process);
+            process.Dispose();
         }
 
         foreach (var owned in _owned)
@@ -181,41 +167,12 @@ internal sealed class PipelineFixture : IAsyncDisposable
         return broker;
     }
 
-    private ChildProcess Start(string dll, string[] args, Dictionary<string, string> environment)
+    private TestProcess Start(string dll, string[] args, Dictionary<string, string> environment)
     {
-        var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        info.ArgumentList.Add(dll);
-        foreach (var arg in args)
-        {
-            info.ArgumentList.Add(arg);
-        }
-
-        info.Environment[AicoPaths.DataDirVariable] = Paths.DataDirectory;
-        info.Environment["Bus__Endpoint"] = Endpoint;
-        info.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
-        foreach (var (key, value) in environment)
-        {
-            info.Environment[key] = value;
-        }
-
-        var child = new ChildProcess(Process.Start(info)!);
-        _processes.Add(child.Process);
+        environment[AicoPaths.DataDirVariable] = Paths.DataDirectory;
+        environment["Bus__Endpoint"] = Endpoint;
+        var child = TestProcess.Start(dll, args, environment);
+        _processes.Add(child);
         return child;
-    }
-
-    /// <summary>The built assembly of a project of this repository, in the configuration these tests were built in.</summary>
-    private static string Built(string folder, string project)
-    {
-        var baseDirectory = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar));
-        var configuration = baseDirectory.Parent!.Name;
-        var root = baseDirectory;
-        while (root is not null && !File.Exists(Path.Combine(root.FullName, "AICO.sln")))
-        {
-            root = root.Parent;
-        }
-
-        var path = Path.Combine(root!.FullName, folder, project, "bin", configuration, "net10.0", project + ".dll");
-        Assert.True(File.Exists(path), $"{path} is not built");
-        return path;
     }
 }

@@ -6,12 +6,13 @@ using AICO.Security;
 using AICO.Storage;
 using Microsoft.Extensions.Logging;
 
-namespace AICO.Logging.Tests;
+namespace AICO.Cli.Tests;
 
 /// <summary>
-/// `aico logs` run in-process against a real key store and encrypted database. AICO_DATA_DIR is process-wide, so
-/// every test that sets it lives in this one class (xUnit runs a class's tests one after another).
+/// `aico logs` run in-process against a real key store and encrypted database in a throwaway AICO_DATA_DIR
+/// (process-wide, hence the collection).
 /// </summary>
+[Collection(DataDirectoryVariableCollection.Name)]
 public sealed class LogsCommandsTests : IDisposable
 {
     private readonly string _root = Path.Combine(Path.GetTempPath(), "aico-logs-cli-" + Guid.NewGuid().ToString("N"));
@@ -36,7 +37,7 @@ public sealed class LogsCommandsTests : IDisposable
         var db = new EncryptedDatabase(StorageOptions.FromKeyStore(_paths));
         db.Migrate();
         var writer = new LogBatchWriter(db);
-        var gateway = LogBatchWriterTests.Batch("gateway/a1", 1, 20);
+        var gateway = TestLogs.Batch("gateway/a1", 1, 20);
         gateway.Entries[0].ExtraJson = "{\"k\":\"v\"}";
         writer.Write([
             gateway,

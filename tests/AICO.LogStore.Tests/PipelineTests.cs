@@ -1,6 +1,6 @@
 using AICO.Security;
 
-namespace AICO.Logging.Tests;
+namespace AICO.LogStore.Tests;
 
 /// <summary>
 /// The whole pipeline with real processes: producer processes with the real bus logger, the real broker engine on

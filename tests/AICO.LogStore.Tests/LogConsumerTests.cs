@@ -5,7 +5,7 @@ using AICO.Security;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Logging;
 
-namespace AICO.Logging.Tests;
+namespace AICO.LogStore.Tests;
 
 /// <summary>The consumer with the real broker, real bus clients and the real encrypted file.</summary>
 public sealed class LogConsumerTests : IAsyncLifetime
@@ -37,7 +37,7 @@ public sealed class LogConsumerTests : IAsyncLifetime
             var after = await check.CheckHealthAsync(new HealthCheckContext());
             Assert.True(after.Status == HealthStatus.Healthy, after.Description);
             var status = await _pipeline.Broker.GetStatusAsync();
-            Assert.True(FlushGate.ConsumerSubscribed(status));
+            Assert.True(LogTopics.ConsumerSubscribed(status));
         }
     }
 
