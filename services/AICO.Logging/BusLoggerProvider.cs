@@ -69,7 +69,7 @@ public sealed class BusLoggerProvider : ILoggerProvider, ISupportExternalScope
             throw new InvalidOperationException("The bus logger is already started.");
         }
 
-        var producer = $"{bus.Component}/{Guid.NewGuid().ToString("N")[..12]}";
+        var producer = $"{bus.Instance}/{Guid.NewGuid().ToString("N")[..12]}";
         _window = new DeliveryWindow(_options.MaxUnacknowledgedBatches);
         Gate = new FlushGate(bus, _options, _signal);
         Gate.Changed += (open, reason) => LoggingDiagnostics.Write(open

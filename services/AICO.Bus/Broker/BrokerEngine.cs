@@ -102,6 +102,30 @@ public sealed class BrokerEngine : IAsyncDisposable
         return Task.Factory.StartNew(() => BrokerStatusReport.ToStatus(BrokerStatusReport.Build(_connections.Values, _refusals, _sender.DroppedTotal, _options, null)), CancellationToken.None, TaskCreationOptions.None, poller);
     }
 
+    /// <summary>
+    /// Applies a new list of instances enrolled on other hosts, on the broker thread (at once when not started). Connections of
+    /// instances that are no longer listed are closed with a DENIED naming the reason; a revoked one is denied afterwards too.
+    /// </summary>
+    public Task ApplyEnrolmentsAsync(EnrolmentSnapshot snapshot)
+    {
+        if (_poller is not { IsRunning: true } poller)
+        {
+            _keyring.ApplyEnrolments(snapshot);
+            return Task.CompletedTask;
+        }
+
+        return Task.Factory.StartNew(() =>
+        {
+            _keyring.ApplyEnrolments(snapshot);
+            foreach (var connection in _connections.Values.Where(c => c.Authenticated && !_keyring.TryGetListedKey(c.Component, out _)).ToList())
+            {
+                var reason = _keyring.IsRevoked(connection.Component) ? EnrolledKeys.RevokedReason(connection.Component) : $"'{connection.Component}' is no longer enrolled";
+                Remove(connection, reason);
+                Refuse(connection.RoutingId, connection.Id, null, DenyCode.DenyUnknownComponent, reason, connection.Component);
+            }
+        }, CancellationToken.None, TaskCreationOptions.None, poller);
+    }
+
     public async ValueTask DisposeAsync()
     {
         if (_gate is { } gate)

@@ -41,6 +41,8 @@ public sealed class BusClient : IBusClient
 
     public string Component => _keys.Component;
 
+    public string Instance => _keys.Instance;
+
     public string Endpoint => _options.Endpoint;
 
     public BusConnectionState State => _status.State;

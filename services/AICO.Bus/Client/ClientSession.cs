@@ -178,7 +178,7 @@ internal sealed class ClientSession
             return;
         }
 
-        _handshake = new ClientHandshake(Component, _keys.KeyPair, _brokerPublic);
+        _handshake = new ClientHandshake(_keys.Instance, _keys.KeyPair, _brokerPublic);
         _socket.TrySendFrame(TimeSpan.Zero, _handshake.Start());
         _phase = Phase.HelloSent;
         _deadline = DateTime.UtcNow + _options.WelcomeTimeout;

@@ -52,7 +52,9 @@ internal sealed class BrokerHandshake(BrokerKeyring keyring)
 
         if (!keyring.TryGetListedKey(component, out _))
         {
-            return HandshakeResult.Refused(DenyCode.DenyUnknownComponent, $"component '{Printable(component)}' is not on the broker's allow-list", component);
+            return HandshakeResult.Refused(DenyCode.DenyUnknownComponent, keyring.IsRevoked(component)
+                ? EnrolledKeys.RevokedReason(component)
+                : $"component '{Printable(component)}' is not on the broker's allow-list", component);
         }
 
         if (hello.ClientEphemeral.Length != HandshakeCrypto.KeyLength)

@@ -11,6 +11,7 @@ internal sealed class BrokerKeyring
     private const int ReplayMemoryCapacity = 100_000;
 
     private readonly Dictionary<string, byte[]> _allowList;
+    private readonly EnrolledKeys _enrolments = new();
 
     public BrokerKeyring(CurveKeyPair keys, IReadOnlyDictionary<string, string> allowList)
     {
@@ -40,4 +41,10 @@ internal sealed class BrokerKeyring
     public HandshakeReplayMemory Replays { get; } = new(ReplayMemoryCapacity);
 
     public bool TryGetListedKey(string component, out byte[] publicKey) => _allowList.TryGetValue(component, out publicKey!);
+
+    /// <summary>An instance enrolled on another host and then revoked (the handshake says so instead of "unknown").</summary>
+    public bool IsRevoked(string instance) => _enrolments.IsRevoked(instance);
+
+    /// <summary>Replaces the instances enrolled on other hosts; the installation's own components are never touched.</summary>
+    public void ApplyEnrolments(EnrolmentSnapshot snapshot) => _enrolments.Apply(_allowList, snapshot);
 }
