@@ -4,6 +4,7 @@ using System.Globalization;
 using AICO.Gateway;
 using AICO.Gateway.Auth;
 using AICO.Gateway.Lifecycle;
+using AICO.LogStore;
 using AICO.Security;
 
 namespace AICO.Cli;
@@ -185,8 +186,11 @@ public static class GatewayCommands
         var command = new Command("token", "Print a bearer token for the gateway, signed with the installation's JWT key.") { role, ttl, subject };
         command.SetAction(parse =>
         {
-            var lifetime = ParseDuration(parse.GetValue(ttl)!)
-                ?? throw new CliException($"--ttl '{parse.GetValue(ttl)}' is not a duration like 30m, 1h or 7d.", ExitCodes.Usage);
+            if (!DurationText.TryParse(parse.GetValue(ttl), out var lifetime))
+            {
+                throw new CliException($"--ttl '{parse.GetValue(ttl)}' is not a duration like {DurationText.Forms}.", ExitCodes.Usage);
+            }
+
             if (lifetime <= TimeSpan.Zero || lifetime > GatewayTokenIssuer.MaxLifetime)
             {
                 throw new CliException($"--ttl must be between 1s and {GatewayTokenIssuer.MaxLifetime.TotalDays:0}d.", ExitCodes.Usage);
@@ -197,24 +201,6 @@ public static class GatewayCommands
             return ExitCodes.Ok;
         });
         return command;
-    }
-
-    internal static TimeSpan? ParseDuration(string text)
-    {
-        text = text.Trim();
-        if (text.Length >= 2 && long.TryParse(text[..^1], NumberStyles.None, CultureInfo.InvariantCulture, out var n) && n <= 1_000_000)
-        {
-            return char.ToLowerInvariant(text[^1]) switch
-            {
-                's' => TimeSpan.FromSeconds(n),
-                'm' => TimeSpan.FromMinutes(n),
-                'h' => TimeSpan.FromHours(n),
-                'd' => TimeSpan.FromDays(n),
-                _ => null,
-            };
-        }
-
-        return null;
     }
 
     private static string Url() =>

@@ -77,7 +77,7 @@ public static class GatewayHost
         services.TryAddSingleton<IModelServiceClient, BusModelServiceClient>();
         services.TryAddSingleton<Logs.LogReader>();
         services.AddHostedService<ShutdownFileWatcher>();
-        services.AddHealthChecks().AddCheck<ModelServiceHealthCheck>("modelservice");
+        services.AddHealthChecks().AddCheck<ModelServiceAnsweringHealthCheck>("modelservice");
         return builder;
     }
 

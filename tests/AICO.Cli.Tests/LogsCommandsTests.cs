@@ -106,6 +106,21 @@ public sealed class LogsCommandsTests : IDisposable
     }
 
     [Fact]
+    public async Task A_database_behind_the_schema_is_refused_with_what_to_run_and_left_unmigrated()
+    {
+        var db = new EncryptedDatabase(StorageOptions.FromKeyStore(_paths));
+        db.Write((c, tx) => Sql.Scalar(c, "CREATE TABLE unrelated (x INTEGER)", tx));
+
+        var (exit, output, error) = await Run("logs", "ls");
+
+        Assert.Equal(1, exit);
+        Assert.Equal("", output);
+        Assert.Contains("is at schema version 0", error);
+        Assert.Contains("aico db init", error);
+        Assert.Equal(0, db.ReadSchemaVersions().Current);
+    }
+
+    [Fact]
     public async Task Stat_json_reports_levels_components_and_per_producer_delivery()
     {
         Seed();

@@ -65,8 +65,52 @@ public sealed class LogQueryTests : IDisposable
     }
 
     [Fact]
+    public void Component_is_the_exact_component_never_a_producer_id_or_a_prefix()
+    {
+        Assert.Empty(Read(new LogFilter { Component = "gateway/a1" }));
+        Assert.Empty(Read(new LogFilter { Component = "model" }));
+        Assert.Equal(5, Read(new LogFilter { Component = "modelservice" }).Count);
+    }
+
+    [Fact]
+    public void Paging_by_before_id_walks_time_order_once_even_when_an_older_record_is_stored_later()
+    {
+        // A producer that buffered while the consumer was away: its record gets the highest id but an old timestamp.
+        new LogBatchWriter(_db.Database).Write([TestLogs.Batch("broker/d4", 1, 1)]);
+        var all = Read(new LogFilter { Limit = null });
+
+        var walked = new List<LogRecordRow>();
+        var filter = new LogFilter { Limit = 4 };
+        while (true)
+        {
+            var page = _db.Query(c => LogQuery.Page(c, filter));
+            walked.AddRange(page.Rows);
+            if (page.NextBeforeId is not { } next)
+            {
+                break;
+            }
+
+            filter = filter with { BeforeId = next };
+        }
+
+        Assert.Equal(all.Reverse().Select(r => r.Id), walked.Select(r => r.Id));
+        Assert.NotEqual(walked.Select(r => r.Id).OrderDescending(), walked.Select(r => r.Id));
+        Assert.Equal(all.Count, walked.Select(r => r.Id).Distinct().Count());
+    }
+
+    [Fact]
+    public void A_page_after_a_cursor_row_that_was_deleted_is_empty()
+    {
+        var first = _db.Query(c => LogQuery.Page(c, new LogFilter { Limit = 3 }));
+        _db.Database.Write((c, tx) => Sql.Scalar(c, $"DELETE FROM logs WHERE id = {first.NextBeforeId}", tx));
+
+        Assert.Empty(_db.Query(c => LogQuery.Page(c, new LogFilter { Limit = 3, BeforeId = first.NextBeforeId })).Rows);
+    }
+
+    [Fact]
     public void A_limit_out_of_range_is_refused()
     {
         Assert.Throws<ArgumentOutOfRangeException>(() => Read(new LogFilter { Limit = 0 }));
+        Assert.Throws<ArgumentOutOfRangeException>(() => _db.Query(c => LogQuery.Page(c, new LogFilter { Limit = null })));
     }
 }

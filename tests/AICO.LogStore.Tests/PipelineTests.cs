@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using AICO.Logging;
 using AICO.Security;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;

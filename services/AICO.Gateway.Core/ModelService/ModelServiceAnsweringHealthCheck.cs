@@ -7,7 +7,7 @@ namespace AICO.Gateway.ModelService;
 /// "Model service answering": a one-word embeddings request over the bus. Degraded, not Unhealthy, when it does not
 /// answer: the gateway still serves logs and admin operations without it.
 /// </summary>
-internal sealed class ModelServiceHealthCheck(IModelServiceClient models) : IHealthCheck
+internal sealed class ModelServiceAnsweringHealthCheck(IModelServiceClient models) : IHealthCheck
 {
     public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
     {
