@@ -52,8 +52,8 @@ internal static class SessionPeer
     public static HandshakePeer Authenticate(BusFixture bus, string component, int receiveHighWatermark = 1000)
     {
         var peer = new HandshakePeer(bus.Endpoint, bus.Keys.Broker, receiveHighWatermark);
-        var welcome = peer.SendAuth(peer.ProveWith(peer.Hello(component), bus.Keys.Clients[component]));
-        Assert.True(welcome[0] == FrameKind.Sealed, "the session peer was not welcomed");
+        var welcome = peer.Authenticate(component, bus.Keys.Clients[component]);
+        Assert.True(welcome.Count > 0 && welcome[0].Op == RecordOp.Control, "the session peer was not welcomed");
         return peer;
     }
 }

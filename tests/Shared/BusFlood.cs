@@ -2,7 +2,6 @@ using System.Net;
 using System.Net.Sockets;
 using AICO.Bus;
 using AICO.Security;
-using Google.Protobuf;
 using NetMQ;
 using NetMQ.Sockets;
 
@@ -143,15 +142,16 @@ internal sealed class BusFlood : IAsyncDisposable
 
     public static byte[] HelloFrame()
     {
-        var hello = new Hello { ProtocolVersion = 1, Component = Components.Cli, ClientEphemeral = ByteString.CopyFrom(CurveKeyPair.Generate().PublicKey) };
-        return [FrameKind.Hello, .. hello.ToByteArray()];
+        // A well-formed HELLO for some other broker key: the broker pays one key agreement to find out.
+        return new ClientHandshake(Components.Cli, CurveKeyPair.Generate(), CurveKeyPair.Generate().PublicKey.ToArray()).Start();
     }
 
     /// <summary>ZMTP 1.0: the empty identity message, then one HELLO message (length = 1 + body, flags 0).</summary>
     private static byte[] KeylessHelloBytes()
     {
         var frame = HelloFrame();
-        return [0x01, 0x00, (byte)(frame.Length + 1), 0x00, .. frame];
+        byte[] length = frame.Length + 1 < 0xFF ? [(byte)(frame.Length + 1)] : [0xFF, .. BitConverter.GetBytes((long)frame.Length + 1).Reverse()];
+        return [0x01, 0x00, .. length, 0x00, .. frame];
     }
 
     private static int Port(string endpoint) => new Uri(endpoint.Replace("tcp://", "http://", StringComparison.Ordinal)).Port;

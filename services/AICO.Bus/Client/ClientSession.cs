@@ -179,7 +179,16 @@ internal sealed class ClientSession
         }
 
         _handshake = new ClientHandshake(_keys.Instance, _keys.KeyPair, _brokerPublic);
-        _socket.TrySendFrame(TimeSpan.Zero, _handshake.Start());
+        try
+        {
+            _socket.TrySendFrame(TimeSpan.Zero, _handshake.Start());
+        }
+        catch (CryptographicException ex)
+        {
+            Fail(BusConnectionState.Unreachable, $"cannot start a handshake with the broker public key configured for {_options.Endpoint}: {ex.Message}");
+            return;
+        }
+
         _phase = Phase.HelloSent;
         _deadline = DateTime.UtcNow + _options.WelcomeTimeout;
     }
@@ -296,7 +305,7 @@ internal sealed class ClientSession
     {
         switch (frame[0])
         {
-            case FrameKind.Challenge when _phase == Phase.HelloSent:
+            case FrameKind.Accept when _phase == Phase.HelloSent:
                 OnHandshake(frame);
                 break;
             case FrameKind.Denied:
@@ -348,7 +357,7 @@ internal sealed class ClientSession
             return;
         }
 
-        Fail(BusConnectionState.Denied, "denied by the broker: " + denied.Reason);
+        Fail(BusConnectionState.Denied, $"denied by the broker as '{Component}': {denied.Reason}");
     }
 
     private void OnWelcome(Control welcome)
