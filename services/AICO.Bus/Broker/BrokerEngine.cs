@@ -89,7 +89,11 @@ public sealed class BrokerEngine : IAsyncDisposable
 
         _router.ReceiveReady += (_, _) => OnReceiveReady();
         _timer = new NetMQTimer(_options.HeartbeatInterval);
-        _timer.Elapsed += (_, _) => Sweep();
+        _timer.Elapsed += (_, _) =>
+        {
+            Sweep();
+            _sender.FlushAll(_connections.Values);
+        };
         _poller = [_router, _timer];
         _poller.RunAsync("AICO.Bus broker", isBackgroundThread: true);
         _logger.LogInformation("AICO broker serving on {Endpoint} (CURVE outer layer, sealed sessions inside)", BoundEndpoint);
@@ -123,6 +127,8 @@ public sealed class BrokerEngine : IAsyncDisposable
                 Remove(connection, reason);
                 Refuse(connection.RoutingId, connection.Id, null, DenyCode.DenyUnknownComponent, reason, connection.Component);
             }
+
+            _sender.FlushAll(_connections.Values);
         }, CancellationToken.None, TaskCreationOptions.None, poller);
     }
 
@@ -396,6 +402,7 @@ public sealed class BrokerEngine : IAsyncDisposable
         _sender.Departed(connection);
         if (_connections.Remove(connection.Id) && connection.Authenticated)
         {
+            _routing.FailRequestsDeliveredTo(connection);
             _connectedCount--;
             _logger.LogInformation("bus client '{Component}' ({Connection}) removed: {Why}", connection.Component, connection.Id, why);
         }
