@@ -90,8 +90,7 @@ public class TransportAttackTests
         using var plain = new DealerSocket();
         plain.Options.Linger = TimeSpan.Zero;
         plain.Connect(bus.Endpoint);
-        var hello = new Hello { ProtocolVersion = 1, Component = Components.Gateway, ClientEphemeral = ByteString.CopyFrom(HandshakeCrypto.NewEphemeral().Public) };
-        plain.TrySendFrame(TimeSpan.FromSeconds(1), [FrameKind.Hello, .. hello.ToByteArray()]);
+        plain.TrySendFrame(TimeSpan.FromSeconds(1), new ClientHandshake(Components.Gateway, CurveKeyPair.Generate(), bus.Keys.Broker.PublicKey.ToArray()).Start());
 
         // An observation window for a negative: nothing may come back to a peer that does not speak CURVE.
         Assert.False(plain.TryReceiveFrameBytes(TimeSpan.FromSeconds(2), out _), "a plaintext client got an answer");
@@ -141,7 +140,8 @@ public class TransportAttackTests
 
         Assert.Contains("no WELCOME from broker", client.StatusReason);
         Assert.True(fake.Received.Count > 0, "the fake server saw the downgraded connection");
-        Assert.True(RawBytes.Contains(fake.Received, Encoding.UTF8.GetBytes(Components.Gateway)), "the downgraded HELLO is visible (it holds no secret)");
+        Assert.False(RawBytes.Contains(fake.Received, Encoding.UTF8.GetBytes(Components.Gateway)), "the component name crossed in plaintext");
+        Assert.False(RawBytes.Contains(fake.Received, keys.Clients[Components.Gateway].PublicKey.ToArray()), "the client's public key crossed in plaintext");
         Assert.False(RawBytes.Contains(fake.Received, Encoding.UTF8.GetBytes(secret)), "the payload leaked in plaintext");
         Assert.Equal(0, client.MessagesOut);
         await AuthenticationTests.AssertUnhealthyAsync(client, "no WELCOME");
@@ -150,13 +150,9 @@ public class TransportAttackTests
     [Fact]
     public async Task A_fake_server_that_downgrades_and_forges_a_challenge_is_caught_by_the_broker_proof()
     {
-        var forged = new Challenge
-        {
-            BrokerEphemeral = ByteString.CopyFrom(HandshakeCrypto.NewEphemeral().Public),
-            Nonce = ByteString.CopyFrom(new byte[32]),
-            BrokerProof = ByteString.CopyFrom(new byte[16]),
-        };
-        using var fake = new FakeZmtp1Server([FrameKind.Challenge, .. forged.ToByteArray()]);
+        // An answer shaped like ACCEPT (an ephemeral key and a tag) from a server that does not hold the broker's secret key.
+        byte[] forged = [FrameKind.Accept, .. System.Security.Cryptography.RandomNumberGenerator.GetBytes(NoiseIK.Message2Overhead)];
+        using var fake = new FakeZmtp1Server(forged);
         var keys = new BusTestKeys();
         await using var client = new BusClient(keys.For(Components.Gateway), new BusClientOptions { Endpoint = fake.Endpoint, WelcomeTimeout = TimeSpan.FromSeconds(30) });
         client.Start();
@@ -167,7 +163,7 @@ public class TransportAttackTests
 
         Assert.Contains("failed to prove it holds the broker's secret key", client.StatusReason);
         Assert.False(RawBytes.Contains(fake.Received, Encoding.UTF8.GetBytes(secret)), "the payload leaked in plaintext");
-        Assert.False(RawBytes.Contains(fake.Received, keys.Clients[Components.Gateway].PublicKey.ToArray()), "an AUTH was sent to the impostor");
+        Assert.False(RawBytes.Contains(fake.Received, keys.Clients[Components.Gateway].PublicKey.ToArray()), "the client's public key crossed in plaintext to the impostor");
         Assert.Equal(0, client.MessagesOut);
     }
 }

@@ -89,7 +89,11 @@ public sealed class BrokerEngine : IAsyncDisposable
 
         _router.ReceiveReady += (_, _) => OnReceiveReady();
         _timer = new NetMQTimer(_options.HeartbeatInterval);
-        _timer.Elapsed += (_, _) => Sweep();
+        _timer.Elapsed += (_, _) =>
+        {
+            Sweep();
+            _sender.FlushAll(_connections.Values);
+        };
         _poller = [_router, _timer];
         _poller.RunAsync("AICO.Bus broker", isBackgroundThread: true);
         _logger.LogInformation("AICO broker serving on {Endpoint} (CURVE outer layer, sealed sessions inside)", BoundEndpoint);
@@ -123,6 +127,8 @@ public sealed class BrokerEngine : IAsyncDisposable
                 Remove(connection, reason);
                 Refuse(connection.RoutingId, connection.Id, null, DenyCode.DenyUnknownComponent, reason, connection.Component);
             }
+
+            _sender.FlushAll(_connections.Values);
         }, CancellationToken.None, TaskCreationOptions.None, poller);
     }
 
@@ -145,6 +151,7 @@ public sealed class BrokerEngine : IAsyncDisposable
         }
 
         _router?.Dispose();
+        _keyring.Dispose();
         foreach (var connection in _connections.Values)
         {
             connection.Dispose();
@@ -237,8 +244,8 @@ public sealed class BrokerEngine : IAsyncDisposable
                 break;
             case FrameKind.Hello when !AdmitHello(routingId, key, connection):
                 break;
-            case FrameKind.Hello or FrameKind.Auth:
-                OnHandshake(routingId, key, connection, frame);
+            case FrameKind.Hello:
+                OnHello(routingId, key, connection, frame);
                 break;
             default:
                 Refuse(routingId, key, connection, DenyCode.DenyProtocol, $"unexpected frame kind 0x{frame[0]:x2}");
@@ -263,38 +270,21 @@ public sealed class BrokerEngine : IAsyncDisposable
         return true;
     }
 
-    private void OnHandshake(byte[] routingId, string key, BrokerConnection? connection, ReadOnlySpan<byte> frame)
+    private void OnHello(byte[] routingId, string key, BrokerConnection? existing, ReadOnlySpan<byte> frame)
     {
-        if (frame[0] == FrameKind.Hello)
+        if (existing is not null)
         {
-            if (connection is not null)
-            {
-                Remove(connection, "re-handshake");
-            }
-
-            connection = new BrokerConnection(routingId, key, DateTime.UtcNow) { Handshake = new BrokerHandshake(_keyring) };
+            Remove(existing, "re-handshake");
         }
-        else if (connection?.Handshake is null)
+
+        var result = new BrokerHandshake(_keyring).Receive(frame);
+        if (result.Status != HandshakeStatus.Established)
         {
-            Refuse(routingId, key, connection, DenyCode.DenyNoSession, "AUTH without a pending challenge: send HELLO first");
+            Refuse(routingId, key, null, result.Code, result.Reason, result.Component);
             return;
         }
 
-        var result = connection.Handshake!.Receive(frame);
-        switch (result.Status)
-        {
-            case HandshakeStatus.Continue:
-                connection.Claim(result.Component);
-                _connections[key] = connection;
-                _sender.SendFrame(routingId, result.Reply!, result.Reply!.Length);
-                break;
-            case HandshakeStatus.Refused:
-                Refuse(routingId, key, connection, result.Code, result.Reason, result.Component);
-                break;
-            default:
-                Establish(connection, result);
-                break;
-        }
+        Establish(new BrokerConnection(routingId, key, DateTime.UtcNow), result);
     }
 
     private void Establish(BrokerConnection connection, HandshakeResult result)
@@ -403,6 +393,7 @@ public sealed class BrokerEngine : IAsyncDisposable
         _routes.Forget(connection);
         if (_connections.Remove(connection.Id) && connection.Authenticated)
         {
+            _routing.FailRequestsDeliveredTo(connection);
             _connectedCount--;
             _logger.LogInformation("bus client '{Component}' ({Connection}) removed: {Why}", connection.Component, connection.Id, why);
         }

@@ -196,6 +196,21 @@ internal sealed class BrokerRouting(
         connection.OutboxRecords++;
     }
 
+    /// <summary>
+    /// Requests that only <paramref name="gone"/> had received are refused to their requesters at once (a 503 at the
+    /// gateway) instead of waiting out their timeout: a responder cut off by the network never answers them.
+    /// </summary>
+    public void FailRequestsDeliveredTo(BrokerConnection gone)
+    {
+        foreach (var route in routes.Abandon(gone))
+        {
+            if (route.Requester.Authenticated && connections.ContainsKey(route.Requester.Id))
+            {
+                RefuseOperation(route.Requester, 0, "", route.RequesterCorrelation, $"'{gone.Component}' left the bus before replying", "responder-gone");
+            }
+        }
+    }
+
     private void RefuseOperation(BrokerConnection connection, ulong requestId, ReadOnlySpan<byte> topic, ReadOnlySpan<byte> correlation, string reason, string reasonKey)
     {
         // Echo at most the field limits back: the refusal itself must be a well-formed record.

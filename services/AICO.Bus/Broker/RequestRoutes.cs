@@ -85,6 +85,18 @@ internal sealed class RequestRoutes
         }
     }
 
+    /// <summary>The routes whose every recipient is gone once <paramref name="gone"/> is: closed and returned, so their requesters hear now.</summary>
+    public List<Route> Abandon(BrokerConnection gone)
+    {
+        var orphaned = _routes.Values.Where(r => r.DeliveredTo.Remove(gone) && r.DeliveredTo.Count == 0).ToList();
+        foreach (var route in orphaned)
+        {
+            Close(route);
+        }
+
+        return orphaned;
+    }
+
     private void Close(Route route)
     {
         _routes.Remove(route.Id);

@@ -174,7 +174,16 @@ internal sealed class ClientSession
         }
 
         _handshake = new ClientHandshake(_keys.Instance, _keys.KeyPair, _brokerPublic);
-        _socket.TrySendFrame(TimeSpan.Zero, _handshake.Start());
+        try
+        {
+            _socket.TrySendFrame(TimeSpan.Zero, _handshake.Start());
+        }
+        catch (CryptographicException ex)
+        {
+            Fail(BusConnectionState.Unreachable, $"cannot start a handshake with the broker public key configured for {_options.Endpoint}: {ex.Message}");
+            return;
+        }
+
         _phase = Phase.HelloSent;
         _deadline = DateTime.UtcNow + _options.WelcomeTimeout;
     }
@@ -278,7 +287,7 @@ internal sealed class ClientSession
     {
         switch (frame[0])
         {
-            case FrameKind.Challenge when _phase == Phase.HelloSent:
+            case FrameKind.Accept when _phase == Phase.HelloSent:
                 OnHandshake(frame);
                 break;
             case FrameKind.Denied:
@@ -329,7 +338,7 @@ internal sealed class ClientSession
             return;
         }
 
-        Fail(BusConnectionState.Denied, "denied by the broker: " + denied.Reason);
+        Fail(BusConnectionState.Denied, $"denied by the broker as '{Component}': {denied.Reason}");
     }
 
     private void OnWelcome(Control welcome)
