@@ -27,6 +27,7 @@ public sealed class BrokerEngine : IAsyncDisposable
     private readonly Dictionary<string, (BrokerConnection Requester, DateTime Expires)> _pendingRequests = new(StringComparer.Ordinal);
     private readonly HashSet<string> _warnedPeers = new(StringComparer.Ordinal);
     private readonly byte[] _plain;
+    private readonly BrokerStreams _streams;
     private byte[] _sealBuffer;
     private RouterSocket? _router;
     private NetMQPoller? _poller;
@@ -43,6 +44,7 @@ public sealed class BrokerEngine : IAsyncDisposable
         _logger = (ILogger?)logger ?? NullLogger.Instance;
         _plain = new byte[options.MaxFrameBytes];
         _sealBuffer = new byte[OutboxFlushBytes * 2];
+        _streams = new BrokerStreams(options, () => _connections.Values, (c, topic, correlation, reason) => RefuseOperation(c, 0, topic, correlation, reason), CountDrop);
     }
 
     /// <summary>The endpoint actually bound (with the real port when an ephemeral one was asked for).</summary>
@@ -310,6 +312,9 @@ public sealed class BrokerEngine : IAsyncDisposable
                 case RecordOp.Reply:
                     OnReply(connection, RecordReader.ParseMessage(body));
                     break;
+                case RecordOp.StreamRequest or RecordOp.StreamItem or RecordOp.StreamEnd:
+                    _streams.OnRecord(connection, op, RecordReader.ParseMessage(body));
+                    break;
                 default:
                     throw new FormatException($"unknown record op {(byte)op}");
             }
@@ -350,6 +355,9 @@ public sealed class BrokerEngine : IAsyncDisposable
                 break;
             case ControlKind.ControlStatusRequest:
                 Reply(connection, new Control { Kind = ControlKind.ControlStatusReply, RequestId = control.RequestId, Status = Snapshot() });
+                break;
+            case ControlKind.ControlStreamCredit or ControlKind.ControlStreamCancel:
+                _streams.OnControl(connection, control);
                 break;
             default:
                 RefuseOperation(connection, control.RequestId, "", "", $"control kind {control.Kind} is not accepted from clients");
@@ -428,6 +436,13 @@ public sealed class BrokerEngine : IAsyncDisposable
         var requester = pending.Requester;
         requester.Outbox.WriteMessage(RecordOp.DeliverReply, 0, message.Topic, connection.ComponentUtf8, message.Correlation, message.Envelope);
         requester.OutboxRecords++;
+    }
+
+    private void CountDrop(BrokerConnection connection, string reason)
+    {
+        connection.Dropped++;
+        _droppedTotal++;
+        BusTelemetry.Drops.Add(1, BusTelemetry.Side("broker"), BusTelemetry.Reason(reason));
     }
 
     private void Reply(BrokerConnection connection, Control control)
@@ -558,6 +573,7 @@ public sealed class BrokerEngine : IAsyncDisposable
             }
         }
 
+        _streams.Sweep(now);
         if (_warnedPeers.Count > 10_000)
         {
             _warnedPeers.Clear();
@@ -568,6 +584,7 @@ public sealed class BrokerEngine : IAsyncDisposable
     {
         if (_connections.Remove(connection.Id) && connection.Authenticated)
         {
+            _streams.OnRemoved(connection);
             _connectedCount--;
             _logger.LogInformation("bus client '{Component}' ({Connection}) removed: {Why}", connection.Component, connection.Id, why);
         }

@@ -32,6 +32,7 @@ public sealed class BusClient : IBusClient
     private readonly List<Subscription> _subscriptions = [];
     private readonly HashSet<string> _warned = new(StringComparer.Ordinal);
     private readonly RecordWriter _batch;
+    private readonly ClientStreams _streams;
     private readonly NetMQQueue<int> _wake = new();
     private readonly NetMQTimer _timer = new(Tick);
     private readonly NetMQPoller _poller;
@@ -80,6 +81,10 @@ public sealed class BusClient : IBusClient
         _backoff = options.MinReconnectDelay;
         _reason = $"connecting to {options.Endpoint}";
         _batch = new RecordWriter(options.BatchBytes * 2);
+        _streams = new ClientStreams(
+            (op, slot, topic, correlation, type, payload, activity, cancellationToken) => EnqueueAsync(Encode(op, slot, topic, correlation, type, payload, null, activity), cancellationToken),
+            record => EnqueueAsync(record, CancellationToken.None),
+            reason => CountDrops(1, reason));
         _plain = new byte[options.MaxMessageBytes + 128 * 1024];
         _sealBuffer = new byte[options.BatchBytes * 2 + FrameSealer.Overhead];
         _wake.ReceiveReady += (_, _) => OnWake();
@@ -232,6 +237,11 @@ public sealed class BusClient : IBusClient
         await EnqueueAsync(Encode(RecordOp.Reply, 0, request.Topic, request.CorrelationId, messageType, payload, null, Activity.Current), cancellationToken).ConfigureAwait(false);
     }
 
+    public IAsyncEnumerable<BusMessage> RequestStreamAsync(string topic, string messageType, ReadOnlyMemory<byte> payload, BusStreamOptions options, CancellationToken cancellationToken) =>
+        _streams.RequestAsync(topic, messageType, payload, options, cancellationToken);
+
+    public BusReplyStream OpenReplyStream(BusMessage request) => _streams.OpenReply(request);
+
     public async Task<BrokerStatus> GetBrokerStatusAsync(CancellationToken cancellationToken)
     {
         await WaitUntilAuthenticatedAsync(cancellationToken).ConfigureAwait(false);
@@ -273,6 +283,7 @@ public sealed class BusClient : IBusClient
             await subscription.StopAsync().ConfigureAwait(false);
         }
 
+        _streams.OnConnectionLost("the bus client was disposed");
         foreach (var pending in _pendingRequests.Values)
         {
             pending.TrySetException(new ObjectDisposedException(nameof(BusClient)));
@@ -468,6 +479,11 @@ public sealed class BusClient : IBusClient
 
     private void ResetSession()
     {
+        if (_sealer is not null)
+        {
+            _streams.OnConnectionLost(_reason);
+        }
+
         if (_socket is not null)
         {
             _poller.Remove(_socket);
@@ -653,6 +669,7 @@ public sealed class BusClient : IBusClient
                     break;
                 case RecordOp.Deliver:
                 case RecordOp.DeliverReply:
+                case RecordOp.DeliverStreamRequest or RecordOp.DeliverStreamItem or RecordOp.DeliverStreamEnd:
                     OnDeliver(op, RecordReader.ParseMessage(body));
                     break;
                 default:
@@ -690,6 +707,9 @@ public sealed class BusClient : IBusClient
                 break;
             case ControlKind.ControlPong:
                 break;
+            case ControlKind.ControlStreamCredit or ControlKind.ControlStreamCancel:
+                _streams.OnControl(control);
+                break;
             default:
                 CountDrops(1, "unexpected-control");
                 break;
@@ -710,6 +730,11 @@ public sealed class BusClient : IBusClient
         if (control.CorrelationId.Length > 0 && _pendingRequests.TryRemove(control.CorrelationId, out var request))
         {
             request.TrySetException(error);
+            return;
+        }
+
+        if (_streams.OnRefused(control))
+        {
             return;
         }
 
@@ -734,7 +759,20 @@ public sealed class BusClient : IBusClient
         {
             TraceParent = envelope.Traceparent.Length > 0 ? envelope.Traceparent : null,
             TraceState = envelope.Tracestate.Length > 0 ? envelope.Tracestate : null,
+            StreamWindow = op == RecordOp.DeliverStreamRequest ? (int)Math.Min(record.AckId, BusStreamLimits.MaxWindow) : 0,
+            IsStreamEnd = op == RecordOp.DeliverStreamEnd,
         };
+
+        if (op is RecordOp.DeliverStreamItem or RecordOp.DeliverStreamEnd)
+        {
+            _streams.OnDelivered(message);
+            return;
+        }
+
+        if (op == RecordOp.DeliverStreamRequest)
+        {
+            _streams.OnStreamRequest(message);
+        }
 
         if (op == RecordOp.DeliverReply)
         {
