@@ -217,7 +217,7 @@ public static class GatewayCommands
         return null;
     }
 
-    private static string Url() =>
+    internal static string Url() =>
         Environment.GetEnvironmentVariable("ASPNETCORE_URLS") is { Length: > 0 } urls ? urls : GatewayOptions.DefaultUrl;
 
     /// <summary>

@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Net.ServerSentEvents;
 using AICO.Gateway.ModelService;
 using AICO.Models.Contracts;
 using Microsoft.AspNetCore.Builder;
@@ -76,7 +75,7 @@ internal static partial class ModelEndpoints
             throw;
         }
 
-        return TypedResults.ServerSentEvents(Relay(events, log));
+        return new ChatEventStreamResult(Relay(events, log));
     }
 
     private static async Task<IResult> EmbeddingsAsync([FromBody] EmbeddingsRequest request, IModelServiceClient models, ILogger<ModelServiceRequestLog> log, CancellationToken cancellationToken)
@@ -104,11 +103,11 @@ internal static partial class ModelEndpoints
         }
     }
 
-    private static async IAsyncEnumerable<SseItem<ChatStreamEvent>> Relay(IAsyncEnumerator<ChatStreamEvent> events, ILogger log)
+    private static async IAsyncEnumerable<ChatStreamEvent> Relay(IAsyncEnumerator<ChatStreamEvent> events, ILogger log)
     {
         await using (events)
         {
-            yield return Item(events.Current);
+            yield return events.Current;
             while (true)
             {
                 ChatStreamEvent? failure = null;
@@ -125,7 +124,7 @@ internal static partial class ModelEndpoints
                     failure = new ChatStreamEvent(null, Error: new ErrorReply(ex is ModelServiceException m ? m.Code : ex is TimeoutException ? ModelServiceErrorCodes.Timeout : "bus_denied", ex.Message));
                 }
 
-                yield return Item(failure ?? events.Current);
+                yield return failure ?? events.Current;
                 if (failure is not null)
                 {
                     yield break;
@@ -133,8 +132,6 @@ internal static partial class ModelEndpoints
             }
         }
     }
-
-    private static SseItem<ChatStreamEvent> Item(ChatStreamEvent e) => new(e, e.EventType);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Chat stream failed after its first event: {Reason}")]
     private static partial void LogStreamFailed(ILogger logger, string reason);
