@@ -32,5 +32,10 @@ internal static class AicoResourceExtensions
         this IResourceBuilder<ProjectResource> resource, EndpointReference bus) =>
         resource.WithEnvironment("Bus__Endpoint", ReferenceExpression.Create($"tcp://127.0.0.1:{bus.Property(EndpointProperty.TargetPort)}"));
 
+    /// <summary>Waits for <paramref name="dependency"/> when this AppHost runs it (a remote one is not waited for).</summary>
+    public static IResourceBuilder<ProjectResource> WaitForIfHere(
+        this IResourceBuilder<ProjectResource> resource, IResourceBuilder<ProjectResource>? dependency) =>
+        dependency is null ? resource : resource.WaitFor(dependency);
+
     private static string EnvName(string configurationKey) => configurationKey.Replace(":", "__", StringComparison.Ordinal);
 }

@@ -48,6 +48,7 @@ public static class Extensions
                 .AddRuntimeInstrumentation()
                 .AddMeter(AicoTelemetryPrefix + "*"))
             .WithTracing(tracing => tracing
+                .SetSampler(new LogPipelineTraceFilter())
                 .AddSource(builder.Environment.ApplicationName)
                 .AddSource(AicoTelemetryPrefix + "*")
                 .AddAspNetCoreInstrumentation(o => o.Filter = context =>

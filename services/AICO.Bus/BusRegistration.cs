@@ -13,7 +13,8 @@ public static class BusRegistration
 
     /// <summary>
     /// Registers <see cref="IBusClient"/> (a singleton started with the host) for <paramref name="component"/>, with keys
-    /// from the injected settings or the key store, the endpoint from Bus:Endpoint, and the health check "bus".
+    /// from the injected settings, a joined bundle or the key store, the endpoint from Bus:Endpoint (else the bundle's),
+    /// and the health check "bus".
     /// </summary>
     public static IHostApplicationBuilder AddAicoBusClient(this IHostApplicationBuilder builder, string component)
     {
@@ -21,7 +22,7 @@ public static class BusRegistration
         {
             var configuration = sp.GetRequiredService<IConfiguration>();
             var keys = ComponentKeys.Resolve(component, name => configuration[name], AicoPaths.FromEnvironment());
-            var options = new BusClientOptions { Endpoint = configuration[EndpointSetting] ?? BrokerOptions.DefaultEndpoint };
+            var options = new BusClientOptions { Endpoint = configuration[EndpointSetting] ?? keys.BusEndpoint ?? BrokerOptions.DefaultEndpoint };
             return new BusClient(keys, options, sp.GetService<ILogger<BusClient>>());
         });
         builder.Services.AddSingleton<IBusClient>(sp => sp.GetRequiredService<BusClient>());

@@ -9,6 +9,9 @@ public interface IBusClient : IAsyncDisposable
 {
     string Component { get; }
 
+    /// <summary>The name the broker knows this client by: the component, or component@name for an instance enrolled on another host.</summary>
+    string Instance => Component;
+
     BusConnectionState State { get; }
 
     /// <summary>Why the client is in its state, in words a user can act on (e.g. "denied: component not authorized").</summary>

@@ -158,7 +158,7 @@ public static class BusCommands
         var wait = TimeSpan.FromSeconds(Math.Max(1, timeoutSeconds));
         var client = new BusClient(
             keys,
-            new BusClientOptions { Endpoint = string.IsNullOrWhiteSpace(endpoint) ? BrokerOptions.DefaultEndpoint : endpoint.Trim(), WelcomeTimeout = wait },
+            new BusClientOptions { Endpoint = string.IsNullOrWhiteSpace(endpoint) ? keys.BusEndpoint ?? BrokerOptions.DefaultEndpoint : endpoint.Trim(), WelcomeTimeout = wait },
             NullLogger<BusClient>.Instance);
         client.Start();
         try

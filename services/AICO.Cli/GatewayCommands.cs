@@ -4,6 +4,7 @@ using System.Globalization;
 using AICO.Gateway;
 using AICO.Gateway.Auth;
 using AICO.Gateway.Lifecycle;
+using AICO.LogStore;
 using AICO.Security;
 
 namespace AICO.Cli;
@@ -30,7 +31,7 @@ public static class GatewayCommands
     private static Command Start(CliConsole console)
     {
         var detach = new Option<bool>("--detach", "-d") { Description = "Run in the background (own session, no console) and return once it answers /health." };
-        var command = new Command("start", $"Run the gateway outside Aspire. Listens on ASPNETCORE_URLS (default {GatewayOptions.DefaultUrl}), connects to the broker at Bus__Endpoint.") { detach };
+        var command = new Command("start", $"Run the gateway outside Aspire. Listens on ASPNETCORE_URLS (default {GatewayAddress.Default}), connects to the broker at Bus__Endpoint.") { detach };
         command.SetAction(async (parse, cancellationToken) =>
         {
             var paths = AicoPaths.FromEnvironment();
@@ -185,8 +186,11 @@ public static class GatewayCommands
         var command = new Command("token", "Print a bearer token for the gateway, signed with the installation's JWT key.") { role, ttl, subject };
         command.SetAction(parse =>
         {
-            var lifetime = ParseDuration(parse.GetValue(ttl)!)
-                ?? throw new CliException($"--ttl '{parse.GetValue(ttl)}' is not a duration like 30m, 1h or 7d.", ExitCodes.Usage);
+            if (!DurationText.TryParse(parse.GetValue(ttl), out var lifetime))
+            {
+                throw new CliException($"--ttl '{parse.GetValue(ttl)}' is not a duration like {DurationText.Forms}.", ExitCodes.Usage);
+            }
+
             if (lifetime <= TimeSpan.Zero || lifetime > GatewayTokenIssuer.MaxLifetime)
             {
                 throw new CliException($"--ttl must be between 1s and {GatewayTokenIssuer.MaxLifetime.TotalDays:0}d.", ExitCodes.Usage);
@@ -199,36 +203,18 @@ public static class GatewayCommands
         return command;
     }
 
-    internal static TimeSpan? ParseDuration(string text)
-    {
-        text = text.Trim();
-        if (text.Length >= 2 && long.TryParse(text[..^1], NumberStyles.None, CultureInfo.InvariantCulture, out var n) && n <= 1_000_000)
-        {
-            return char.ToLowerInvariant(text[^1]) switch
-            {
-                's' => TimeSpan.FromSeconds(n),
-                'm' => TimeSpan.FromMinutes(n),
-                'h' => TimeSpan.FromHours(n),
-                'd' => TimeSpan.FromDays(n),
-                _ => null,
-            };
-        }
-
-        return null;
-    }
-
     internal static string Url() =>
-        Environment.GetEnvironmentVariable("ASPNETCORE_URLS") is { Length: > 0 } urls ? urls : GatewayOptions.DefaultUrl;
+        Environment.GetEnvironmentVariable("ASPNETCORE_URLS") is { Length: > 0 } urls ? urls : GatewayAddress.Default;
 
     /// <summary>
-    /// The gateway runs as `dotnet AICO.Gateway.dll`: from AICO_GATEWAY_PATH if set, else the copy built next to aico
-    /// (the CLI project references the gateway, so both land in one output folder).
+    /// The gateway runs as `dotnet AICO.Gateway.dll`: from AICO_GATEWAY_PATH if set, else the copy the build puts in
+    /// gateway/ beside aico (its own runtimeconfig and dependencies; aico itself compiles against no host).
     /// </summary>
     private static (string Host, string[] Args) GatewayLaunch()
     {
         var dll = Environment.GetEnvironmentVariable(GatewayPathVariable) is { Length: > 0 } configured
             ? Path.GetFullPath(configured)
-            : Path.Combine(AppContext.BaseDirectory, "AICO.Gateway.dll");
+            : Path.Combine(AppContext.BaseDirectory, "gateway", "AICO.Gateway.dll");
         if (!File.Exists(dll))
         {
             throw new CliException($"the gateway is not at {dll}; build it next to aico or set {GatewayPathVariable} to AICO.Gateway.dll.");

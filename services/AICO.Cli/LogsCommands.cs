@@ -3,7 +3,6 @@ using System.Text;
 using AICO.LogStore;
 using AICO.Security;
 using AICO.Storage;
-using Microsoft.Data.Sqlite;
 
 namespace AICO.Cli;
 
@@ -30,10 +29,10 @@ public static class LogsCommands
 
     private sealed class FilterOptions
     {
-        public Option<string?> Level { get; } = new("--level") { Description = $"This level and more severe: {string.Join(", ", LogLevelNames.All).ToLowerInvariant()}." };
-        public Option<string?> Component { get; } = new("--component") { Description = "Only records of this component (gateway, modelservice, logconsumer, broker)." };
+        public Option<string?> Level { get; } = new("--level") { Description = $"This level and more severe: {LogFilterText.LevelNames}." };
+        public Option<string?> Component { get; } = new("--component") { Description = "Only records of this component, exactly (gateway, modelservice, logconsumer, broker)." };
         public Option<string?> Subsystem { get; } = new("--subsystem") { Description = "Only this subsystem (category namespace) and its children." };
-        public Option<string?> Since { get; } = new("--since") { Description = "From this time: ISO 8601 (UTC unless an offset is given) or a duration ago (30s, 15m, 2h, 7d)." };
+        public Option<string?> Since { get; } = new("--since") { Description = $"From this time: ISO 8601 (UTC unless an offset is given) or a duration ago ({DurationText.Forms})." };
         public Option<string?> Until { get; } = new("--until") { Description = "Before this time (same forms as --since)." };
         public Option<string?> TraceId { get; } = new("--trace-id") { Description = "Only records of this trace (32 hex digits)." };
         public Option<string?> Grep { get; } = new("--grep") { Description = "Only messages containing this text (case-insensitive)." };
@@ -42,40 +41,24 @@ public static class LogsCommands
 
         public LogFilter Parse(ParseResult parse, int? limit)
         {
-            var now = DateTimeOffset.UtcNow;
-            var level = parse.GetValue(Level);
-            Microsoft.Extensions.Logging.LogLevel? minimum = null;
-            if (level is not null)
+            var text = new LogFilterText
             {
-                minimum = LogLevelNames.TryParse(level, out var parsed)
-                    ? parsed
-                    : throw new CliException($"--level '{level}' is not a level; use one of {string.Join(", ", LogLevelNames.All).ToLowerInvariant()}.", ExitCodes.Usage);
-            }
-
-            var since = Time(parse.GetValue(Since), "--since", now);
-            var until = Time(parse.GetValue(Until), "--until", now);
-            if (since is not null && until is not null && since >= until)
-            {
-                throw new CliException("--since must be before --until.", ExitCodes.Usage);
-            }
-
-            var traceId = parse.GetValue(TraceId);
-            if (traceId is not null && (traceId.Length != 32 || !traceId.All(Uri.IsHexDigit)))
-            {
-                throw new CliException($"--trace-id '{traceId}' is not a trace id (32 hex digits).", ExitCodes.Usage);
-            }
-
-            return new LogFilter
-            {
-                MinimumLevel = minimum,
+                Level = parse.GetValue(Level),
                 Component = parse.GetValue(Component),
                 Subsystem = parse.GetValue(Subsystem),
-                Since = since,
-                Until = until,
-                TraceId = traceId,
+                Since = parse.GetValue(Since),
+                Until = parse.GetValue(Until),
+                TraceId = parse.GetValue(TraceId),
                 Grep = parse.GetValue(Grep),
-                Limit = limit,
             };
+            var filter = text.ToFilter(DateTimeOffset.UtcNow, out var problems);
+            if (filter is null)
+            {
+                var (field, problem) = problems.First();
+                throw new CliException($"--{field.Replace('_', '-')} {problem}.", ExitCodes.Usage);
+            }
+
+            return filter with { Limit = limit };
         }
     }
 
@@ -124,7 +107,7 @@ public static class LogsCommands
                 return ExitCodes.Ok;
             }
 
-            var lastId = rows.Count > 0 ? rows.Max(r => r.Id) : DbCommands.Run(() => db.Execute(c => MaxId(c)));
+            var lastId = rows.Count > 0 ? rows.Max(r => r.Id) : DbCommands.Run(() => db.Execute(LogQuery.MaxId));
             try
             {
                 while (true)
@@ -242,7 +225,7 @@ public static class LogsCommands
         var command = new Command("rm", "Delete log records older than a date.") { before, yes };
         command.SetAction(parse =>
         {
-            var cutoff = Time(parse.GetValue(before), "--before", DateTimeOffset.UtcNow)!.Value;
+            var cutoff = Time(parse.GetValue(before)!, "--before", DateTimeOffset.UtcNow);
             var db = OpenDatabase();
             var count = DbCommands.Run(() => db.Execute(c => LogQuery.Count(c, new LogFilter { Until = cutoff, Limit = null })));
             if (count == 0)
@@ -286,24 +269,10 @@ public static class LogsCommands
         ? value
         : throw new CliException($"the limit must be between 1 and {LogFilter.MaxLimit}, not {value}.", ExitCodes.Usage);
 
-    private static DateTimeOffset? Time(string? text, string option, DateTimeOffset now)
-    {
-        if (text is null)
-        {
-            return null;
-        }
-
-        return LogTimestamps.TryParseUserTime(text, now, out var value)
+    private static DateTimeOffset Time(string text, string option, DateTimeOffset now) =>
+        LogTimestamps.TryParseUserTime(text, now, out var value)
             ? value
-            : throw new CliException($"{option} '{text}' is not a date: use ISO 8601 (2026-11-25 or 2026-11-25T18:00:00Z) or a duration ago (30s, 15m, 2h, 7d).", ExitCodes.Usage);
-    }
-
-    private static long MaxId(SqliteConnection connection)
-    {
-        using var command = connection.CreateCommand();
-        command.CommandText = "SELECT coalesce(max(id), 0) FROM logs";
-        return Convert.ToInt64(command.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture);
-    }
+            : throw new CliException($"{option} {LogFilterText.NotADate(text)}.", ExitCodes.Usage);
 
     private static T WithDatabase<T>(Func<EncryptedDatabase, T> read)
     {
@@ -311,7 +280,10 @@ public static class LogsCommands
         return DbCommands.Run(() => read(db));
     }
 
-    /// <summary>The installation's database, at the newest schema; a missing key store or database is a clear error.</summary>
+    /// <summary>
+    /// The installation's database, left as it is: reading never migrates. A missing key store or database, or one at
+    /// another schema version than this aico knows, is a clear error that says what to run.
+    /// </summary>
     private static EncryptedDatabase OpenDatabase()
     {
         var paths = AicoPaths.FromEnvironment();
@@ -322,7 +294,20 @@ public static class LogsCommands
 
         var options = SecurityCommands.Run(() => StorageOptions.FromKeyStore(paths));
         var db = new EncryptedDatabase(options);
-        DbCommands.Run(() => db.Migrate());
+        var schema = DbCommands.Run(() => db.ReadSchemaVersions());
+        if (schema.Current < schema.Latest)
+        {
+            throw new CliException(
+                $"the database at {paths.DatabaseFile} is at schema version {schema.Current}, this aico reads version {schema.Latest}: " +
+                "run 'aico db init' (or start the backend) to migrate it, then try again.");
+        }
+
+        if (schema.Current > schema.Latest)
+        {
+            throw new CliException(
+                $"the database at {paths.DatabaseFile} is at schema version {schema.Current}, newer than this aico knows ({schema.Latest}): update aico.");
+        }
+
         return db;
     }
 }

@@ -37,7 +37,7 @@ public static class GatewayHost
         var builder = WebApplication.CreateBuilder(args);
         if (string.IsNullOrWhiteSpace(builder.Configuration[WebHostDefaults.ServerUrlsKey]))
         {
-            builder.WebHost.UseUrls(GatewayOptions.DefaultUrl);
+            builder.WebHost.UseUrls(GatewayAddress.Default);
         }
 
         builder.AddServiceDefaults();
@@ -77,7 +77,7 @@ public static class GatewayHost
         services.TryAddSingleton<IModelServiceClient, BusModelServiceClient>();
         services.TryAddSingleton<Logs.LogReader>();
         services.AddHostedService<ShutdownFileWatcher>();
-        services.AddHealthChecks().AddCheck<ModelServiceHealthCheck>("modelservice");
+        services.AddHealthChecks().AddCheck<ModelServiceAnsweringHealthCheck>("modelservice");
         return builder;
     }
 

@@ -4,7 +4,6 @@ namespace AICO.Gateway;
 public sealed class GatewayOptions
 {
     public const string Section = "Gateway";
-    public const string DefaultUrl = "http://127.0.0.1:8771";
 
     /// <summary>Largest request body accepted; larger ones get 413.</summary>
     public long MaxRequestBodyBytes { get; set; } = 1024 * 1024;

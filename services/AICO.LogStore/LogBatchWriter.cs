@@ -12,19 +12,6 @@ namespace AICO.LogStore;
 /// </summary>
 internal sealed class LogBatchWriter(EncryptedDatabase database, TimeProvider? time = null)
 {
-    // The span id and exception text have no column of their own: they join the extra JSON object (json_patch drops
-    // the null ones). Extra that is not valid JSON (a broken or hostile producer) is kept as a string, never allowed to
-    // fail the CHECK and with it the whole batch forever.
-    private const string InsertSql =
-        "INSERT INTO logs (timestamp, level, subsystem, module, topic, message, trace_id, extra, producer, sequence) " +
-        "VALUES ($timestamp, $level, $subsystem, $module, $topic, $message, $trace_id, " +
-        "CASE WHEN $span_id IS NULL AND $exception IS NULL " +
-        "THEN (CASE WHEN $extra IS NULL OR json_valid($extra) THEN $extra ELSE json_object('unparsed_extra', $extra) END) " +
-        "ELSE json_patch(CASE WHEN json_valid($extra) AND json_type($extra) = 'object' THEN $extra ELSE '{}' END, " +
-        "json_object('span_id', $span_id, 'exception', $exception)) END, " +
-        "$producer, $sequence) " +
-        "ON CONFLICT (producer, sequence) DO NOTHING";
-
     private const string UpsertProducerSql =
         "INSERT INTO log_producers (producer, component, received, duplicates, gaps, contiguous, max_sequence, first_seen, last_seen) " +
         "VALUES ($producer, $component, $received, $duplicates, $gaps, $contiguous, $max, $now, $now) " +
@@ -40,7 +27,7 @@ internal sealed class LogBatchWriter(EncryptedDatabase database, TimeProvider? t
         var committed = database.Write((connection, transaction) =>
         {
             var attempt = new Dictionary<string, ProducerProgress>(StringComparer.Ordinal);
-            using var insert = Prepare(connection, transaction);
+            using var rows = new LogRowBinder(connection);
             foreach (var batch in batches)
             {
                 if (!attempt.TryGetValue(batch.Producer, out var progress))
@@ -49,19 +36,8 @@ internal sealed class LogBatchWriter(EncryptedDatabase database, TimeProvider? t
                     attempt[batch.Producer] = progress;
                 }
 
-                var component = ComponentOf(batch.Producer);
-                foreach (var entry in batch.Entries)
-                {
-                    Bind(insert, component, batch.Producer, entry);
-                    if (insert.ExecuteNonQuery() == 1)
-                    {
-                        progress.Committed(entry.Sequence);
-                    }
-                    else
-                    {
-                        progress.Duplicate();
-                    }
-                }
+                // The time the row is stored: one reading per bus batch (a transaction commits within milliseconds of it).
+                rows.Insert(batch, System.Text.Encoding.ASCII.GetBytes(LogTimestamps.ToStoredText(_time.GetUtcNow())), progress);
             }
 
             SaveProgress(connection, transaction, attempt.Values);
@@ -86,37 +62,6 @@ internal sealed class LogBatchWriter(EncryptedDatabase database, TimeProvider? t
     {
         var slash = producer.IndexOf('/');
         return slash > 0 ? producer[..slash] : producer;
-    }
-
-    private static SqliteCommand Prepare(SqliteConnection connection, SqliteTransaction transaction)
-    {
-        var command = connection.CreateCommand();
-        command.Transaction = transaction;
-        command.CommandText = InsertSql;
-        foreach (var name in new[] { "$timestamp", "$level", "$subsystem", "$module", "$topic", "$message", "$trace_id", "$span_id", "$exception", "$extra", "$producer", "$sequence" })
-        {
-            command.Parameters.Add(new SqliteParameter { ParameterName = name });
-        }
-
-        command.Prepare();
-        return command;
-    }
-
-    private static void Bind(SqliteCommand insert, string component, string producer, LogEntry entry)
-    {
-        var p = insert.Parameters;
-        p[0].Value = LogTimestamps.ToText(entry.Timestamp);
-        p[1].Value = LogLevelNames.ToName(entry.Level);
-        p[2].Value = LogEntry.Subsystem(entry.Category);
-        p[3].Value = LogEntry.Module(entry.Category);
-        p[4].Value = $"{LogTopics.Prefix}{component}/{entry.Category}";
-        p[5].Value = entry.Message;
-        p[6].Value = (object?)entry.TraceId ?? DBNull.Value;
-        p[7].Value = (object?)entry.SpanId ?? DBNull.Value;
-        p[8].Value = (object?)entry.Exception ?? DBNull.Value;
-        p[9].Value = (object?)entry.ExtraJson ?? DBNull.Value;
-        p[10].Value = producer;
-        p[11].Value = entry.Sequence;
     }
 
     private static ProducerProgress Load(SqliteConnection connection, SqliteTransaction transaction, string producer)

@@ -36,7 +36,14 @@ internal sealed class LogConsumer(IBusClient bus, EncryptedDatabase database, Lo
 
     internal LogBatchWriter Writer => _writer;
 
-    public void Start() => _running = Task.Run(() => RunAsync(_stopping.Token));
+    public void Start()
+    {
+        // Consuming logs belongs to no trace: the loop must not inherit the starting caller's Activity.
+        using (ExecutionContext.SuppressFlow())
+        {
+            _running = Task.Run(() => RunAsync(_stopping.Token));
+        }
+    }
 
     private async Task RunAsync(CancellationToken cancellationToken)
     {
@@ -106,7 +113,7 @@ internal sealed class LogConsumer(IBusClient bus, EncryptedDatabase database, Lo
         LogBatch batch;
         try
         {
-            batch = LogBatchCodec.Decode(message.Payload.Span);
+            batch = LogBatchCodec.Decode(message.Payload);
         }
         catch (FormatException ex)
         {
@@ -135,7 +142,7 @@ internal sealed class LogConsumer(IBusClient bus, EncryptedDatabase database, Lo
             while (rows < options.MaxRowsPerTransaction && reader.TryRead(out var item))
             {
                 pending.Add(item);
-                rows += item.Batch.Entries.Count;
+                rows += item.Batch.Count;
             }
 
             var acks = await CommitAsync(pending, cancellationToken).ConfigureAwait(false);

@@ -32,7 +32,7 @@ internal sealed class LogConsumerHealthCheck(LogConsumer consumer, IBusClient bu
         try
         {
             var status = await bus.GetBrokerStatusAsync(cancellationToken).WaitAsync(StatusTimeout, cancellationToken).ConfigureAwait(false);
-            if (!FlushGate.ConsumerSubscribed(status))
+            if (!LogTopics.ConsumerSubscribed(status))
             {
                 return HealthCheckResult.Unhealthy($"the broker does not list a subscription of this consumer to {LogTopics.Prefix}");
             }

@@ -1,16 +1,17 @@
-using System.Text;
 using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.Logging;
 
 namespace AICO.LogStore;
 
 /// <summary>
-/// Reads the logs table with a <see cref="LogFilter"/>: one parameterised SELECT (no user text in the SQL), newest
-/// rows first under the limit, handed back oldest first. Shared by the CLI and the gateway's GET /api/v1/logs.
+/// The one reader of the logs table, for `aico logs` and GET /api/v1/logs alike: one parameterised SELECT (no user
+/// text in the SQL) per <see cref="LogFilter"/>, in time order (timestamp, then id). Under a limit the newest rows are
+/// chosen; <see cref="Read"/> hands them back oldest first, <see cref="Page"/> newest first with a cursor.
 /// </summary>
 public static class LogQuery
 {
     private const string Columns =
-        "id, timestamp, level, producer, subsystem, module, message, trace_id, extra ->> '$.span_id', extra ->> '$.exception', extra, sequence, created_at";
+        "id, timestamp, level, producer, subsystem, module, topic, message, trace_id, span_id, session_id, exception, extra, sequence, created_at";
 
     /// <summary>Rows matching <paramref name="filter"/>, in time order.</summary>
     public static IReadOnlyList<LogRecordRow> Read(SqliteConnection connection, LogFilter filter)
@@ -33,6 +34,47 @@ public static class LogQuery
         {
             yield return ReadRow(reader);
         }
+    }
+
+    /// <summary>
+    /// The newest <see cref="LogFilter.Limit"/> matching rows, newest first, and the cursor for the next (older) page:
+    /// pass it back as <see cref="LogFilter.BeforeId"/>; null when nothing older matches.
+    /// </summary>
+    public static LogRowPage Page(SqliteConnection connection, LogFilter filter)
+    {
+        if (filter.Limit is not { } limit || limit is < 1 or > LogFilter.MaxLimit)
+        {
+            throw new ArgumentOutOfRangeException(nameof(filter), filter.Limit, $"A page holds between 1 and {LogFilter.MaxLimit} rows.");
+        }
+
+        using var command = connection.CreateCommand();
+        var where = Where(command, filter);
+        command.Parameters.AddWithValue("$limit", limit + 1);
+        command.CommandText = $"SELECT {Columns} FROM logs{where} ORDER BY timestamp DESC, id DESC LIMIT $limit";
+        var rows = new List<LogRecordRow>(Math.Min(limit + 1, 1024));
+        using (var reader = command.ExecuteReader())
+        {
+            while (reader.Read())
+            {
+                rows.Add(ReadRow(reader));
+            }
+        }
+
+        var more = rows.Count > limit;
+        if (more)
+        {
+            rows.RemoveAt(rows.Count - 1);
+        }
+
+        return new LogRowPage(rows, more ? rows[^1].Id : null);
+    }
+
+    /// <summary>The id of the newest stored row (0 for an empty table): where `tail -f` starts following.</summary>
+    public static long MaxId(SqliteConnection connection)
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT coalesce(max(id), 0) FROM logs";
+        return Convert.ToInt64(command.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture);
     }
 
     public static long Count(SqliteConnection connection, LogFilter filter)
@@ -71,15 +113,7 @@ public static class LogQuery
         var clauses = new List<string>();
         if (filter.MinimumLevel is { } level)
         {
-            var names = LogLevelNames.AtLeast(level);
-            var placeholders = new StringBuilder();
-            for (var i = 0; i < names.Count; i++)
-            {
-                placeholders.Append(i == 0 ? "" : ", ").Append("$level").Append(i);
-                command.Parameters.AddWithValue("$level" + i, names[i]);
-            }
-
-            clauses.Add($"level IN ({placeholders})");
+            clauses.Add(LevelClause(level));
         }
 
         if (!string.IsNullOrEmpty(filter.Component))
@@ -124,8 +158,28 @@ public static class LogQuery
             command.Parameters.AddWithValue("$after_id", afterId);
         }
 
+        if (filter.BeforeId is { } beforeId)
+        {
+            clauses.Add("(timestamp, id) < (SELECT timestamp, id FROM logs WHERE id = $before_id)");
+            command.Parameters.AddWithValue("$before_id", beforeId);
+        }
+
         return clauses.Count == 0 ? "" : " WHERE " + string.Join(" AND ", clauses);
     }
+
+    /// <summary>
+    /// Level names are our constants, written into the SQL as literals so that SQLite can use the partial index on
+    /// warning-and-worse rows (ix_logs_severe): a query uses a partial index only when it states the index's condition.
+    /// </summary>
+    internal static string LevelClause(LogLevel minimum)
+    {
+        var names = string.Join(", ", LogLevelNames.AtLeast(minimum).Select(n => $"'{n}'"));
+        return minimum >= LogLevel.Warning
+            ? $"level IN ({names}) AND level IN ({SevereLevels})"
+            : $"level IN ({names})";
+    }
+
+    private static readonly string SevereLevels = string.Join(", ", LogLevelNames.AtLeast(LogLevel.Warning).Select(n => $"'{n}'"));
 
     private static string EscapeLike(string text) =>
         text.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("%", "\\%", StringComparison.Ordinal).Replace("_", "\\_", StringComparison.Ordinal);
@@ -140,13 +194,17 @@ public static class LogQuery
             Component: LogBatchWriter.ComponentOf(producer),
             Subsystem: r.GetString(4),
             Module: r.GetString(5),
-            Message: r.GetString(6),
-            TraceId: r.IsDBNull(7) ? null : r.GetString(7),
-            SpanId: r.IsDBNull(8) ? null : r.GetString(8),
-            Exception: r.IsDBNull(9) ? null : r.GetString(9),
-            Extra: r.IsDBNull(10) ? null : r.GetString(10),
+            Topic: r.GetString(6),
+            Message: r.GetString(7),
+            TraceId: Text(r, 8),
+            SpanId: Text(r, 9),
+            SessionId: Text(r, 10),
+            Exception: Text(r, 11),
+            Extra: Text(r, 12),
             Producer: producer,
-            Sequence: r.GetInt64(11),
-            CreatedAt: r.GetString(12));
+            Sequence: r.GetInt64(13),
+            CreatedAt: r.GetString(14));
     }
+
+    private static string? Text(SqliteDataReader r, int ordinal) => r.IsDBNull(ordinal) ? null : r.GetString(ordinal);
 }

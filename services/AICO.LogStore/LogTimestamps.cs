@@ -12,12 +12,15 @@ public static class LogTimestamps
 
     public static string ToText(DateTimeOffset timestamp) => timestamp.UtcDateTime.ToString(Format, CultureInfo.InvariantCulture);
 
+    /// <summary>The created_at column: when the row was stored, to the millisecond (SQLite's strftime('%Y-%m-%dT%H:%M:%fZ')).</summary>
+    public static string ToStoredText(DateTimeOffset timestamp) => timestamp.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture);
+
     public static DateTimeOffset Parse(string text) =>
         DateTimeOffset.Parse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal);
 
     /// <summary>
-    /// A point in time from the command line or a query string: ISO 8601 (a date alone is midnight UTC), or a
-    /// duration back from <paramref name="now"/> such as 30s, 15m, 2h, 7d.
+    /// A point in time from the command line or a query string: ISO 8601 (a date alone is midnight UTC, no offset is
+    /// UTC), or a duration back from <paramref name="now"/> (<see cref="DurationText"/>: 30s, 15m, 2h, 7d).
     /// </summary>
     public static bool TryParseUserTime(string? text, DateTimeOffset now, out DateTimeOffset value)
     {
@@ -27,21 +30,12 @@ public static class LogTimestamps
             return false;
         }
 
-        text = text.Trim();
-        var unit = text[^1];
-        if (unit is 's' or 'm' or 'h' or 'd' && long.TryParse(text.AsSpan(0, text.Length - 1), NumberStyles.None, CultureInfo.InvariantCulture, out var amount) && amount <= 100_000)
+        if (DurationText.TryParse(text, out var ago))
         {
-            var span = unit switch
-            {
-                's' => TimeSpan.FromSeconds(amount),
-                'm' => TimeSpan.FromMinutes(amount),
-                'h' => TimeSpan.FromHours(amount),
-                _ => TimeSpan.FromDays(amount),
-            };
-            value = now - span;
+            value = now - ago;
             return true;
         }
 
-        return DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out value);
+        return DateTimeOffset.TryParse(text.Trim(), CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out value);
     }
 }

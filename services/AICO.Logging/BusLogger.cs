@@ -5,8 +5,10 @@ using Microsoft.Extensions.Logging;
 namespace AICO.Logging;
 
 /// <summary>
-/// Turns a log call into a <see cref="LogEntry"/> in the process's buffer. Runs on the caller's thread: formats,
-/// captures state, scopes and the current trace, and returns; the network is never touched here.
+/// Turns a log call into a <see cref="CapturedLogCall"/> in the process's buffer. Runs on the caller's thread and does
+/// the least it safely can: the time, the trace as ids (not text), the exception as text, and either a reference
+/// to a template state of immutable values (formatted later by the worker) or the message and values read now.
+/// The network is never touched here.
 /// </summary>
 internal sealed class BusLogger(string category, BusLoggerProvider provider) : ILogger
 {
@@ -33,20 +35,38 @@ internal sealed class BusLogger(string category, BusLoggerProvider provider) : I
 
         try
         {
-            var activity = Activity.Current;
-            provider.Buffer.Add(new LogEntry
+            var call = new CapturedLogCall
             {
-                Timestamp = DateTimeOffset.UtcNow,
+                TimestampTicks = DateTime.UtcNow.Ticks,
                 Level = logLevel,
-                Category = category,
                 EventId = eventId.Id,
-                Message = formatter(state, exception),
-                Exception = exception?.ToString(),
-                TraceId = activity?.TraceId.ToHexString(),
-                SpanId = activity?.SpanId.ToHexString(),
-                State = CaptureState(state as IReadOnlyList<KeyValuePair<string, object?>>),
-                Scopes = CaptureScopes(),
-            });
+                Category = category,
+                ExceptionText = exception?.ToString(),
+            };
+
+            if (Activity.Current is { } activity)
+            {
+                call.TraceId = activity.TraceId;
+                call.SpanId = activity.SpanId;
+                call.HasTrace = true;
+            }
+
+            var scopes = CaptureScopes();
+            if (scopes is null && DeferredState<TState>.IsTemplate && (object?)state is IReadOnlyList<KeyValuePair<string, object?>> template
+                && DeferredState.ValuesAreImmutable(template))
+            {
+                call.State = template;
+                call.Formatter = formatter;
+                call.Format = DeferredState<TState>.Format;
+                call.Exception = exception;
+            }
+            else
+            {
+                call.Message = formatter(state, exception);
+                call.Values = CaptureValues(state as IReadOnlyList<KeyValuePair<string, object?>>, scopes);
+            }
+
+            provider.Buffer.Add(call);
         }
         finally
         {
@@ -55,48 +75,55 @@ internal sealed class BusLogger(string category, BusLoggerProvider provider) : I
     }
 
     /// <summary>
-    /// State values must be read now, like scopes: some states are views over live objects (ASP.NET Core's
-    /// "Request starting" state reads the HttpRequest on every access and throws once the request has finished).
+    /// State values must be read now when they may change, like scopes: some states are views over live objects
+    /// (ASP.NET Core's "Request starting" state reads the HttpRequest on every access and throws once the request
+    /// has finished).
     /// </summary>
-    private static List<KeyValuePair<string, string?>>? CaptureState(IReadOnlyList<KeyValuePair<string, object?>>? state)
+    private static KeyValuePair<string, string?>[]? CaptureValues(IReadOnlyList<KeyValuePair<string, object?>>? state, List<KeyValuePair<string, string?>>? scopes)
     {
-        if (state is not { Count: > 0 })
+        var values = t_values ??= [];
+        values.Clear();
+        if (state is { Count: > 0 })
         {
-            return null;
+            for (var i = 0; i < state.Count; i++)
+            {
+                KeyValuePair<string, object?> item;
+                try
+                {
+                    item = state[i];
+                }
+                catch (Exception ex)
+                {
+                    values.Add(new("state_error", $"{ex.GetType().Name}: {ex.Message}"));
+                    break;
+                }
+
+                if (item.Key != OriginalFormatKey)
+                {
+                    values.Add(new(item.Key, Text(item.Value)));
+                }
+            }
         }
 
-        List<KeyValuePair<string, string?>>? values = null;
-        for (var i = 0; i < state.Count; i++)
+        if (scopes is not null)
         {
-            KeyValuePair<string, object?> item;
-            try
-            {
-                item = state[i];
-            }
-            catch (Exception ex)
-            {
-                (values ??= []).Add(new("state_error", $"{ex.GetType().Name}: {ex.Message}"));
-                break;
-            }
-
-            if (item.Key != OriginalFormatKey)
-            {
-                (values ??= []).Add(new(item.Key, Text(item.Value)));
-            }
+            values.AddRange(scopes);
         }
 
-        return values;
+        return values.Count == 0 ? null : values.ToArray();
     }
+
+    [ThreadStatic]
+    private static List<KeyValuePair<string, string?>>? t_values;
 
     /// <summary>Scope values must be read now: scopes end.</summary>
     private List<KeyValuePair<string, string?>>? CaptureScopes()
     {
         var collector = t_scopes ??= new ScopeCollector();
-        collector.Values = null;
+        collector.Values?.Clear();
+        collector.Any = false;
         provider.ScopeProvider.ForEachScope(static (scope, c) => c.Add(scope), collector);
-        var values = collector.Values;
-        collector.Values = null;
-        return values;
+        return collector.Any ? collector.Values : null;
     }
 
     [ThreadStatic]
@@ -105,22 +132,25 @@ internal sealed class BusLogger(string category, BusLoggerProvider provider) : I
     private sealed class ScopeCollector
     {
         public List<KeyValuePair<string, string?>>? Values;
+        public bool Any;
 
         public void Add(object? scope)
         {
+            Any = true;
+            Values ??= [];
             if (scope is IEnumerable<KeyValuePair<string, object?>> values)
             {
                 foreach (var (key, value) in values)
                 {
                     if (key != OriginalFormatKey)
                     {
-                        (Values ??= []).Add(new(key, Text(value)));
+                        Values.Add(new(key, Text(value)));
                     }
                 }
             }
             else if (scope is not null)
             {
-                (Values ??= []).Add(new("Scope", Text(scope)));
+                Values.Add(new("Scope", Text(scope)));
             }
         }
     }

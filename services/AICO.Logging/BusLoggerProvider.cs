@@ -69,7 +69,7 @@ public sealed class BusLoggerProvider : ILoggerProvider, ISupportExternalScope
             throw new InvalidOperationException("The bus logger is already started.");
         }
 
-        var producer = $"{bus.Component}/{Guid.NewGuid().ToString("N")[..12]}";
+        var producer = $"{bus.Instance}/{Guid.NewGuid().ToString("N")[..12]}";
         _window = new DeliveryWindow(_options.MaxUnacknowledgedBatches);
         Gate = new FlushGate(bus, _options, _signal);
         Gate.Changed += (open, reason) => LoggingDiagnostics.Write(open
@@ -77,9 +77,13 @@ public sealed class BusLoggerProvider : ILoggerProvider, ISupportExternalScope
             : $"{producer}: log records are buffered ({reason})");
         Shipper = new LogShipper(bus, producer, Buffer, Gate, _window, _signal, _options, _metrics, _time);
         var token = _stopping.Token;
-        _running = Task.WhenAll(
-            Task.Run(() => Gate.RunAsync(token), CancellationToken.None),
-            Task.Run(() => Shipper.RunAsync(token), CancellationToken.None));
+        // The workers must not inherit the caller's Activity: shipping logs belongs to no trace.
+        using (ExecutionContext.SuppressFlow())
+        {
+            _running = Task.WhenAll(
+                Task.Run(() => Gate.RunAsync(token), CancellationToken.None),
+                Task.Run(() => Shipper.RunAsync(token), CancellationToken.None));
+        }
     }
 
     /// <summary>The provider cannot work in this process: say so once and stop collecting records.</summary>

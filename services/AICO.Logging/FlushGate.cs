@@ -22,11 +22,6 @@ internal sealed class FlushGate(IBusClient bus, BusLoggingOptions options, WorkS
 
     public event Action<bool, string>? Changed;
 
-    /// <summary>Whether a broker status shows a log consumer subscribed to every log topic.</summary>
-    public static bool ConsumerSubscribed(BrokerStatus status) =>
-        status.Clients.Any(c => c.Component == Components.LogConsumer
-            && c.Subscriptions.Any(prefix => LogTopics.Prefix.StartsWith(prefix, StringComparison.Ordinal)));
-
     /// <summary>Asks for an immediate re-evaluation (e.g. a batch went unacknowledged).</summary>
     public void Recheck()
     {
@@ -90,7 +85,7 @@ internal sealed class FlushGate(IBusClient bus, BusLoggingOptions options, WorkS
             }
 
             var status = await request.WaitAsync(options.AckTimeout, cancellationToken).ConfigureAwait(false);
-            return ConsumerSubscribed(status)
+            return LogTopics.ConsumerSubscribed(status)
                 ? (true, "open")
                 : (false, $"no {Components.LogConsumer} is subscribed to {LogTopics.Prefix} at the broker");
         }

@@ -1,122 +1,77 @@
-using Microsoft.Extensions.Logging;
+using System.Text;
 
 namespace AICO.Logging;
 
 /// <summary>
-/// The compact binary form of a <see cref="LogBatch"/>: version byte, producer, count, then per record the sequence
-/// (first absolute, then deltas), timestamp (unix microseconds, delta to the previous), level, event id and strings.
-/// Hand-written rather than protobuf: one flat record type, no schema evolution beyond the version byte, and no
-/// per-record allocations besides the strings.
+/// The log batch wire format, version 2: version byte, producer, first sequence and record count (sequences are
+/// contiguous within a batch), then per record: timestamp (unix microseconds, zig-zag delta to the previous record),
+/// level, event id, category (new text or a back-reference to an earlier record's), message, a flags byte, then the
+/// exception text, 16-byte trace id, 8-byte span id and extra JSON object when the flags say so.
+/// Hand-written rather than protobuf: the consumer binds fields to SQLite straight from the payload
+/// (<see cref="LogBatchReader"/>, no per-record objects), and categories are sent once per batch.
 /// </summary>
 public static class LogBatchCodec
 {
-    public const byte Version = 1;
+    public const byte Version = 2;
 
     /// <summary>More records than this in one message is a malformed (or hostile) payload.</summary>
     public const int MaxEntriesPerBatch = 100_000;
 
-    public static byte[] Encode(string producer, IReadOnlyList<LogEntry> entries)
-    {
-        var writer = new WireWriter(64 + entries.Count * 96);
-        writer.WriteByte(Version);
-        writer.WriteString(producer);
-        writer.WriteVarLong(entries.Count);
-        long previousSequence = 0;
-        long previousMicros = 0;
-        foreach (var entry in entries)
-        {
-            var micros = ToUnixMicros(entry.Timestamp);
-            writer.WriteVarLong(entry.Sequence - previousSequence);
-            writer.WriteVarLong(micros - previousMicros);
-            writer.WriteByte((byte)entry.Level);
-            writer.WriteVarLong(entry.EventId);
-            writer.WriteString(entry.Category);
-            writer.WriteString(entry.Message);
-            writer.WriteNullableString(entry.Exception);
-            writer.WriteNullableString(entry.TraceId);
-            writer.WriteNullableString(entry.SpanId);
-            writer.WriteNullableString(entry.ExtraJson);
-            previousSequence = entry.Sequence;
-            previousMicros = micros;
-        }
+    internal const int HasException = 1;
+    internal const int HasTrace = 2;
+    internal const int HasSpan = 4;
+    internal const int HasExtra = 8;
+    internal const int AllFlags = HasException | HasTrace | HasSpan | HasExtra;
 
-        return writer.ToArray();
-    }
-
-    /// <exception cref="FormatException">The payload is not a well-formed log batch.</exception>
-    public static LogBatch Decode(ReadOnlySpan<byte> payload)
-    {
-        var reader = new WireReader(payload);
-        var version = reader.ReadByte();
-        if (version != Version)
-        {
-            throw new FormatException($"unsupported log batch version {version}");
-        }
-
-        var producer = reader.ReadString();
-        if (producer.Length == 0)
-        {
-            throw new FormatException("log batch names no producer");
-        }
-
-        var count = reader.ReadVarLong();
-        if (count is <= 0 or > MaxEntriesPerBatch)
-        {
-            throw new FormatException($"log batch has an invalid record count {count}");
-        }
-
-        var entries = new List<LogEntry>((int)count);
-        long sequence = 0;
-        long micros = 0;
-        for (var i = 0; i < count; i++)
-        {
-            var deltaSequence = reader.ReadVarLong();
-            if (deltaSequence <= 0)
-            {
-                throw new FormatException("log batch sequence numbers are not increasing");
-            }
-
-            sequence += deltaSequence;
-            micros += reader.ReadVarLong();
-            var level = reader.ReadByte();
-            if (level > (byte)LogLevel.None)
-            {
-                throw new FormatException($"log batch has an invalid level {level}");
-            }
-
-            var eventId = reader.ReadVarLong();
-            entries.Add(new LogEntry
-            {
-                Sequence = sequence,
-                Timestamp = FromUnixMicros(micros),
-                Level = (LogLevel)level,
-                EventId = (int)Math.Clamp(eventId, int.MinValue, int.MaxValue),
-                Category = reader.ReadString(),
-                Message = reader.ReadString(),
-                Exception = reader.ReadNullableString(),
-                TraceId = reader.ReadNullableString(),
-                SpanId = reader.ReadNullableString(),
-                ExtraJson = reader.ReadNullableString(),
-            });
-        }
-
-        reader.EnsureEnd();
-        return new LogBatch(producer, entries);
-    }
-
-    private static readonly long MaxMicros =
+    internal static readonly long MaxMicros =
         (DateTimeOffset.MaxValue.UtcTicks - DateTimeOffset.UnixEpoch.UtcTicks) / TimeSpan.TicksPerMicrosecond;
 
-    private static long ToUnixMicros(DateTimeOffset timestamp) =>
-        (timestamp.UtcTicks - DateTimeOffset.UnixEpoch.UtcTicks) / TimeSpan.TicksPerMicrosecond;
-
-    private static DateTimeOffset FromUnixMicros(long micros)
+    /// <summary>Encodes hand-made or decoded records; their sequences must be contiguous.</summary>
+    public static byte[] Encode(string producer, IReadOnlyList<LogEntry> entries)
     {
-        if (micros < 0 || micros > MaxMicros)
+        if (entries.Count == 0)
         {
-            throw new FormatException("log batch has a timestamp out of range");
+            throw new ArgumentException("A batch holds at least one record.", nameof(entries));
         }
 
-        return new DateTimeOffset(DateTimeOffset.UnixEpoch.UtcTicks + micros * TimeSpan.TicksPerMicrosecond, TimeSpan.Zero);
+        var encoder = new LogBatchEncoder();
+        encoder.Begin(producer, entries[0].Sequence, entries.Count);
+        for (var i = 0; i < entries.Count; i++)
+        {
+            if (entries[i].Sequence != entries[0].Sequence + i)
+            {
+                throw new ArgumentException($"Sequences of a batch are contiguous: record {i} has {entries[i].Sequence}, expected {entries[0].Sequence + i}.", nameof(entries));
+            }
+
+            encoder.Add(entries[i]);
+        }
+
+        return encoder.Finish();
     }
+
+    /// <summary>Checks the whole payload and keeps it (not a copy) for the writer.</summary>
+    /// <exception cref="FormatException">The payload is not a well-formed log batch.</exception>
+    public static LogBatch Decode(ReadOnlyMemory<byte> payload)
+    {
+        var reader = new LogBatchReader(payload.Span);
+        var producer = Encoding.UTF8.GetString(reader.Producer);
+        var (first, count) = (reader.FirstSequence, reader.Count);
+        while (reader.MoveNext())
+        {
+        }
+
+        return new LogBatch(producer, first, count, payload);
+    }
+
+    /// <inheritdoc cref="Decode(ReadOnlyMemory{byte})"/>
+    public static LogBatch Decode(ReadOnlySpan<byte> payload) => Decode(new ReadOnlyMemory<byte>(payload.ToArray()));
+
+    internal static long ToUnixMicros(DateTimeOffset timestamp) =>
+        (timestamp.UtcTicks - DateTimeOffset.UnixEpoch.UtcTicks) / TimeSpan.TicksPerMicrosecond;
+
+    internal static long ToUnixMicros(long utcTicks) =>
+        (utcTicks - DateTimeOffset.UnixEpoch.UtcTicks) / TimeSpan.TicksPerMicrosecond;
+
+    public static DateTimeOffset FromUnixMicros(long micros) =>
+        new(DateTimeOffset.UnixEpoch.UtcTicks + micros * TimeSpan.TicksPerMicrosecond, TimeSpan.Zero);
 }

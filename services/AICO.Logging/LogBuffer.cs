@@ -1,59 +1,68 @@
 namespace AICO.Logging;
 
 /// <summary>
-/// The records of one process that have not left it yet: bounded, oldest dropped first on overflow, every drop
-/// counted. Adding takes a short lock and never waits, so ILogger.Log never blocks on the bus.
+/// The records of one process that have not left it yet: a ring of structs, bounded, oldest dropped first on
+/// overflow, every drop counted. Adding takes a short lock and never waits, so ILogger.Log never blocks on the bus.
 /// </summary>
-internal sealed class LogBuffer(int capacity, WorkSignal recordsAvailable)
+internal sealed class LogBuffer
 {
-    private readonly Queue<LogEntry> _queue = new(Math.Min(capacity, 1024));
+    private readonly CapturedLogCall[] _ring;
+    private readonly WorkSignal _recordsAvailable;
     private readonly Lock _lock = new();
+    private int _head;
+    private int _count;
     private long _dropped;
     private long _reportedDropped;
 
-    public int Capacity { get; } = capacity > 0 ? capacity : throw new ArgumentOutOfRangeException(nameof(capacity));
-
-    public int Count
+    public LogBuffer(int capacity, WorkSignal recordsAvailable)
     {
-        get
-        {
-            lock (_lock)
-            {
-                return _queue.Count;
-            }
-        }
+        Capacity = capacity > 0 ? capacity : throw new ArgumentOutOfRangeException(nameof(capacity));
+        _ring = new CapturedLogCall[capacity];
+        _recordsAvailable = recordsAvailable;
     }
+
+    public int Capacity { get; }
+
+    public int Count => Volatile.Read(ref _count);
 
     /// <summary>Every record dropped since the process started.</summary>
     public long DroppedTotal => Interlocked.Read(ref _dropped);
 
-    public void Add(LogEntry entry)
+    public void Add(in CapturedLogCall call)
     {
         lock (_lock)
         {
-            if (_queue.Count >= Capacity)
+            if (_count == Capacity)
             {
-                _queue.Dequeue();
+                _ring[_head] = call;
+                _head = _head + 1 == Capacity ? 0 : _head + 1;
                 _dropped++;
             }
-
-            _queue.Enqueue(entry);
+            else
+            {
+                var tail = _head + _count;
+                _ring[tail >= Capacity ? tail - Capacity : tail] = call;
+                _count++;
+            }
         }
 
-        recordsAvailable.Set();
+        _recordsAvailable.Set();
     }
 
-    /// <summary>Moves up to <paramref name="max"/> of the oldest records into <paramref name="into"/>.</summary>
-    public int TakeOldest(List<LogEntry> into, int max)
+    /// <summary>Moves the oldest records into <paramref name="into"/> (as many as fit); returns how many.</summary>
+    public int TakeOldest(Span<CapturedLogCall> into)
     {
         lock (_lock)
         {
-            var n = Math.Min(max, _queue.Count);
+            var n = Math.Min(into.Length, _count);
             for (var i = 0; i < n; i++)
             {
-                into.Add(_queue.Dequeue());
+                into[i] = _ring[_head];
+                _ring[_head] = default;
+                _head = _head + 1 == Capacity ? 0 : _head + 1;
             }
 
+            _count -= n;
             return n;
         }
     }
@@ -73,7 +82,9 @@ internal sealed class LogBuffer(int capacity, WorkSignal recordsAvailable)
     {
         lock (_lock)
         {
-            _queue.Clear();
+            Array.Clear(_ring);
+            _head = 0;
+            _count = 0;
         }
     }
 }

@@ -22,6 +22,8 @@ internal sealed class LogShipper
     private readonly TimeProvider _time;
     private readonly string _topic;
     private readonly Lock _handOff = new();
+    private readonly LogBatchEncoder _encoder = new();
+    private readonly LogCallFormatter _formatter = new();
     private long _nextSequence = 1;
     private int _failuresReported;
 
@@ -86,7 +88,7 @@ internal sealed class LogShipper
 
     private async Task ShipAsync(CancellationToken cancellationToken)
     {
-        var batch = new List<LogEntry>(_options.MaxBatchSize);
+        var batch = new CapturedLogCall[_options.MaxBatchSize];
         try
         {
             while (!cancellationToken.IsCancellationRequested)
@@ -112,17 +114,17 @@ internal sealed class LogShipper
                 PendingBatch? pendingBatch = null;
                 lock (_handOff)
                 {
-                    batch.Clear();
+                    var count = 0;
                     var dropped = _buffer.TakeUnreportedDrops();
                     if (dropped > 0)
                     {
-                        batch.Add(DroppedRecord(dropped));
+                        batch[count++] = DroppedRecord(dropped);
                     }
 
-                    _buffer.TakeOldest(batch, _options.MaxBatchSize - batch.Count);
-                    if (batch.Count > 0)
+                    count += _buffer.TakeOldest(batch.AsSpan(count));
+                    if (count > 0)
                     {
-                        pendingBatch = Seal(batch);
+                        pendingBatch = Seal(batch.AsSpan(0, count));
                         pendingBatch.InFlight = true;
                         pendingBatch.Attempts = 1;
                         _window.Add(pendingBatch);
@@ -145,17 +147,29 @@ internal sealed class LogShipper
         }
     }
 
-    private PendingBatch Seal(List<LogEntry> batch)
+    /// <summary>Numbers the records, formats what the callers deferred, and encodes them; clears the slots.</summary>
+    private PendingBatch Seal(Span<CapturedLogCall> calls)
     {
         var first = _nextSequence;
-        foreach (var entry in batch)
+        Span<byte> trace = stackalloc byte[16];
+        Span<byte> span = stackalloc byte[8];
+        _encoder.Begin(Producer, first, calls.Length);
+        foreach (ref var call in calls)
         {
-            entry.Sequence = _nextSequence++;
-            entry.SealExtra();
+            if (call.HasTrace)
+            {
+                call.TraceId.CopyTo(trace);
+                call.SpanId.CopyTo(span);
+            }
+
+            _encoder.Add(LogBatchCodec.ToUnixMicros(call.TimestampTicks), call.Level, call.EventId, call.Category!,
+                LogCallFormatter.Message(call), call.ExceptionText,
+                call.HasTrace ? trace : [], call.HasTrace ? span : [], _formatter.Extra(call));
+            call = default;
         }
 
-        Interlocked.Exchange(ref _nextSequence, _nextSequence);
-        return new PendingBatch(first, _nextSequence - 1, batch.Count, LogBatchCodec.Encode(Producer, batch));
+        Interlocked.Exchange(ref _nextSequence, first + calls.Length);
+        return new PendingBatch(first, first + calls.Length - 1, calls.Length, _encoder.Finish());
     }
 
     private void Send(PendingBatch batch, CancellationToken cancellationToken) =>
@@ -211,9 +225,9 @@ internal sealed class LogShipper
         _signal.Set();
     }
 
-    private LogEntry DroppedRecord(long dropped) => new()
+    private CapturedLogCall DroppedRecord(long dropped) => new()
     {
-        Timestamp = _time.GetUtcNow(),
+        TimestampTicks = _time.GetUtcNow().UtcTicks,
         Level = LogLevel.Warning,
         Category = DroppedCategory,
         Message = $"{dropped} log records were dropped while buffering",

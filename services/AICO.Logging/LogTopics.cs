@@ -1,3 +1,6 @@
+using AICO.Bus;
+using AICO.Security;
+
 namespace AICO.Logging;
 
 /// <summary>Where log batches travel on the bus.</summary>
@@ -14,4 +17,9 @@ public static class LogTopics
     /// not part of the topic: batching across categories keeps the records of a producer in one ordered stream.
     /// </summary>
     public static string ForComponent(string component) => $"{Prefix}{component}/batch";
+
+    /// <summary>Whether a broker status shows a log consumer subscribed to every log topic.</summary>
+    public static bool ConsumerSubscribed(BrokerStatus status) =>
+        status.Clients.Any(c => c.Component == Components.LogConsumer
+            && c.Subscriptions.Any(prefix => Prefix.StartsWith(prefix, StringComparison.Ordinal)));
 }

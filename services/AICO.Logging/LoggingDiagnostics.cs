@@ -6,7 +6,7 @@ namespace AICO.Logging;
 /// The logging pipeline's own voice: plain ASCII lines on stderr, never an ILogger (that could recurse into the
 /// pipeline it is reporting on).
 /// </summary>
-internal static class LoggingDiagnostics
+public static class LoggingDiagnostics
 {
     public static void Write(string message)
     {

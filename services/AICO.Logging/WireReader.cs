@@ -8,6 +8,8 @@ internal ref struct WireReader(ReadOnlySpan<byte> data)
     private readonly ReadOnlySpan<byte> _data = data;
     private int _position;
 
+    public readonly int Position => _position;
+
     public byte ReadByte()
     {
         if (_position >= _data.Length)
@@ -50,12 +52,30 @@ internal ref struct WireReader(ReadOnlySpan<byte> data)
         throw new FormatException("log payload has an overlong varint");
     }
 
-    public string ReadString() => ReadUtf8(ReadVarUInt());
+    public string ReadString() => Encoding.UTF8.GetString(ReadUtf8());
 
-    public string? ReadNullableString()
+    /// <summary>A length-prefixed UTF-8 field, without copying; malformed UTF-8 is a FormatException.</summary>
+    public ReadOnlySpan<byte> ReadUtf8()
     {
-        var length = ReadVarUInt();
-        return length == 0 ? null : ReadUtf8(length - 1);
+        var bytes = ReadBytes(ReadVarUInt());
+        if (!System.Text.Unicode.Utf8.IsValid(bytes))
+        {
+            throw new FormatException("log payload has a string that is not UTF-8");
+        }
+
+        return bytes;
+    }
+
+    public ReadOnlySpan<byte> ReadBytes(uint length)
+    {
+        if (length > _data.Length - _position)
+        {
+            throw new FormatException("log payload field runs past the end");
+        }
+
+        var bytes = _data.Slice(_position, (int)length);
+        _position += (int)length;
+        return bytes;
     }
 
     public void EnsureEnd()
@@ -64,17 +84,5 @@ internal ref struct WireReader(ReadOnlySpan<byte> data)
         {
             throw new FormatException($"log payload has {_data.Length - _position} unexpected trailing bytes");
         }
-    }
-
-    private string ReadUtf8(uint length)
-    {
-        if (length > _data.Length - _position)
-        {
-            throw new FormatException("log payload string runs past the end");
-        }
-
-        var text = Encoding.UTF8.GetString(_data.Slice(_position, (int)length));
-        _position += (int)length;
-        return text;
     }
 }

@@ -3,12 +3,16 @@ using System.Text;
 
 namespace AICO.Logging;
 
-/// <summary>Appends varints and length-prefixed UTF-8 strings; the log wire format's only primitives.</summary>
+/// <summary>Appends varints, raw bytes and length-prefixed UTF-8 strings; the log wire format's only primitives.</summary>
 internal sealed class WireWriter(int initialCapacity)
 {
     private readonly ArrayBufferWriter<byte> _buffer = new(initialCapacity);
 
     public int Length => _buffer.WrittenCount;
+
+    public ReadOnlySpan<byte> WrittenSpan => _buffer.WrittenSpan;
+
+    public void Clear() => _buffer.ResetWrittenCount();
 
     public void WriteByte(byte value)
     {
@@ -16,10 +20,20 @@ internal sealed class WireWriter(int initialCapacity)
         _buffer.Advance(1);
     }
 
-    public void WriteVarLong(long value)
+    public void WriteBytes(ReadOnlySpan<byte> bytes)
     {
-        // Zig-zag keeps small negative values (none expected, but a codec must not care) short.
-        var v = (ulong)((value << 1) ^ (value >> 63));
+        bytes.CopyTo(_buffer.GetSpan(bytes.Length));
+        _buffer.Advance(bytes.Length);
+    }
+
+    public void WriteVarLong(long value) =>
+        // Zig-zag keeps small negative values (time going backwards between two records) short.
+        WriteVarULong((ulong)((value << 1) ^ (value >> 63)));
+
+    public void WriteVarUInt(uint value) => WriteVarULong(value);
+
+    private void WriteVarULong(ulong v)
+    {
         var span = _buffer.GetSpan(10);
         var i = 0;
         while (v >= 0x80)
@@ -48,37 +62,13 @@ internal sealed class WireWriter(int initialCapacity)
         _buffer.Advance(prefix + count);
     }
 
-    /// <summary>Null is written as length 0, a string as length + 1.</summary>
-    public void WriteNullableString(string? value)
+    public void WriteUtf8(ReadOnlySpan<byte> utf8)
     {
-        if (value is null)
-        {
-            WriteByte(0);
-            return;
-        }
-
-        var bytes = Encoding.UTF8.GetByteCount(value);
-        WriteVarUInt((uint)bytes + 1);
-        var span = _buffer.GetSpan(bytes);
-        Encoding.UTF8.GetBytes(value, span);
-        _buffer.Advance(bytes);
+        WriteVarUInt((uint)utf8.Length);
+        WriteBytes(utf8);
     }
 
     public byte[] ToArray() => _buffer.WrittenSpan.ToArray();
-
-    private void WriteVarUInt(uint v)
-    {
-        var span = _buffer.GetSpan(5);
-        var i = 0;
-        while (v >= 0x80)
-        {
-            span[i++] = (byte)(v | 0x80);
-            v >>= 7;
-        }
-
-        span[i++] = (byte)v;
-        _buffer.Advance(i);
-    }
 
     private static void WriteLengthPrefix(Span<byte> span, uint v)
     {

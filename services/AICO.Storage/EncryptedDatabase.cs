@@ -72,6 +72,10 @@ public sealed class EncryptedDatabase
             return result;
         }, cancellationToken);
 
+    /// <summary>The applied schema version beside the newest this build knows, read without changing anything.</summary>
+    public SchemaVersions ReadSchemaVersions(CancellationToken cancellationToken = default) =>
+        Execute(connection => new SchemaVersions(SchemaMigrator.CurrentVersion(connection, null), MigrationCatalog.Default.LatestVersion), cancellationToken);
+
     /// <summary>Brings the schema to the newest version this build knows; safe when several processes run it at once.</summary>
     public MigrationResult Migrate(CancellationToken cancellationToken = default) =>
         new SchemaMigrator(this, MigrationCatalog.Default).Migrate(cancellationToken);

@@ -7,7 +7,7 @@ namespace AICO.Storage;
 /// Loads libsqlcipher.so (built by this project's build, copied next to the assemblies) and makes it the SQLite
 /// that Microsoft.Data.Sqlite uses. Once per process, thread-safe, before any connection opens.
 /// </summary>
-internal static class SqlCipherLibrary
+public static class SqlCipherLibrary
 {
     public const string FileName = "libsqlcipher.so";
 

@@ -8,6 +8,8 @@ internal static class BenchmarkCatalog
         ["logging-pipeline"] = ("Log pipeline end to end (producers -> broker -> consumer -> SQLCipher) vs raw batch writes", LoggingPipelineBenchmark.RunAsync),
         ["logging-call"] = ("ILogger call cost on the caller's thread with the bus logger", LoggingCallBenchmark.RunAsync),
         ["bus"] = ("AICO broker vs a raw NetMQ CURVE XSUB/XPUB proxy: msgs/s, losses, request/reply p50/p99", BusBenchmark.RunAsync),
+        ["bus-netns"] = ("Request/reply p50/p99 with the responder across a network-namespace link vs on loopback (root)", NetnsBusBenchmark.RunAsync),
+        ["bus-echo"] = ("(child of bus-netns) an echo responder on the bus", NetnsBusBenchmark.EchoAsync),
         ["embeddings"] = ("Embeddings in-process vs HTTP -> gateway -> bus -> model service, concurrency 1 and 16", EmbeddingsBenchmark.RunAsync),
         ["storage"] = ("Batched log inserts: SQLCipher via AICO.Storage vs the same SQLite unkeyed", StorageInsertBenchmark.RunAsync),
     };

@@ -37,7 +37,7 @@ internal sealed class BusFixture : IAsyncDisposable
                 Broker = StartBroker(options);
                 return;
             }
-            catch (NetMQ.NetMQException) when (DateTime.UtcNow < deadline)
+            catch (Exception ex) when (ex is NetMQ.NetMQException or System.Net.Sockets.SocketException && DateTime.UtcNow < deadline)
             {
                 // The old listener's port is released asynchronously by NetMQ's IO thread.
                 await Task.Delay(100);

@@ -1,5 +1,4 @@
 using System.Text;
-using AICO.TestSupport;
 using AICO.Security;
 
 namespace AICO.Bus.Tests;
@@ -13,7 +12,7 @@ public sealed class BusMonitorCommandTests : IAsyncLifetime
     private readonly string _dataDirectory = Path.Combine(Path.GetTempPath(), "aico-bus-monitor-" + Guid.NewGuid().ToString("N"));
     private KeyDerivation _keys = null!;
     private BrokerEngine _broker = null!;
-    private CliProcess? _monitor;
+    private TestProcess? _monitor;
 
     public Task InitializeAsync()
     {
@@ -36,7 +35,7 @@ public sealed class BusMonitorCommandTests : IAsyncLifetime
     [Fact]
     public async Task Bus_monitor_prints_matching_messages_in_ascii_and_exits_0_on_sigint()
     {
-        _monitor = CliProcess.Start(
+        _monitor = TestProcess.StartCli(
             new Dictionary<string, string> { [AicoPaths.DataDirVariable] = _dataDirectory, ["Bus__Endpoint"] = _broker.BoundEndpoint },
             "bus", "monitor", "cli/");
         await Eventually.TrueAsync(() => _monitor.Stdout.Contains("Watching 'cli/'") || _monitor.Process.HasExited, "the monitor is subscribed");

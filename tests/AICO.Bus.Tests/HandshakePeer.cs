@@ -6,62 +6,92 @@ using NetMQ.Sockets;
 namespace AICO.Bus.Tests;
 
 /// <summary>
-/// Drives the inner handshake by hand over a real CURVE DEALER socket, so a test can send what a correct client
-/// never would: a forged proof, a replayed AUTH, traffic before the handshake.
+/// Drives the handshake by hand over a real CURVE DEALER socket, so a test can send what a correct client never
+/// would: a HELLO presenting a key it does not hold, a replayed HELLO, traffic before the handshake.
 /// </summary>
 internal sealed class HandshakePeer : IDisposable
 {
     private readonly DealerSocket _socket = new();
     private readonly byte[] _brokerPublic;
-    private byte[]? _ephemeralSecret;
-    private byte[]? _helloBytes;
     private FrameSealer? _sealer;
+    private FrameOpener? _opener;
 
-    public HandshakePeer(string endpoint, CurveKeyPair brokerKeys)
+    /// <param name="receiveHighWatermark">Frames NetMQ may queue for this peer unread; 1 makes a peer that stops reading push back on TCP at once.</param>
+    public HandshakePeer(string endpoint, CurveKeyPair brokerKeys, int receiveHighWatermark = 1000)
     {
         _brokerPublic = brokerKeys.PublicKey.ToArray();
         _socket.Options.Linger = TimeSpan.Zero;
+        _socket.Options.ReceiveHighWatermark = receiveHighWatermark;
         _socket.Options.CurveServerKey = _brokerPublic;
         _socket.Options.CurveCertificate = new NetMQCertificate();
         _socket.Connect(endpoint);
     }
 
-    public Challenge Hello(string component)
+    /// <summary>The HELLO frame this peer sent last (for replaying it elsewhere).</summary>
+    public byte[] LastHello { get; private set; } = [];
+
+    /// <summary>Sends the HELLO an honest client holding <paramref name="clientKeys"/> would send; returns the broker's answer.</summary>
+    public byte[] Hello(string component, CurveKeyPair clientKeys)
     {
-        var (secret, pub) = HandshakeCrypto.NewEphemeral();
-        _ephemeralSecret = secret;
-        var hello = new Hello { ProtocolVersion = HandshakeCrypto.ProtocolVersion, Component = component, ClientEphemeral = ByteString.CopyFrom(pub) };
-        _helloBytes = hello.ToByteArray();
-        Send(FrameKind.Hello, _helloBytes);
+        var handshake = new ClientHandshake(component, clientKeys, _brokerPublic);
+        LastHello = handshake.Start();
+        SendFrame(LastHello);
         var reply = Receive();
-        Assert.True(reply[0] == FrameKind.Challenge, "expected a CHALLENGE, got " + Describe(reply));
-        return Challenge.Parser.ParseFrom(reply.AsSpan(1));
+        if (reply[0] == FrameKind.Accept)
+        {
+            var result = handshake.Receive(reply);
+            Assert.True(result.Status == HandshakeStatus.Established, "the broker's ACCEPT does not complete the handshake: " + result.Reason);
+            _sealer?.Dispose();
+            _sealer = new FrameSealer(result.Keys!.ClientToBroker);
+            _opener?.Dispose();
+            _opener = new FrameOpener(result.Keys.BrokerToClient);
+        }
+
+        return reply;
     }
 
-    /// <summary>The AUTH a client holding <paramref name="clientSecret"/> would send for this challenge.</summary>
-    public Auth ProveWith(Challenge challenge, CurveKeyPair clientKeys)
+    /// <summary>A full handshake as <paramref name="component"/>: ACCEPT, then the sealed WELCOME (its records are returned).</summary>
+    public List<(RecordOp Op, byte[] Body)> Authenticate(string component, CurveKeyPair clientKeys)
     {
-        var brokerEphemeral = challenge.BrokerEphemeral.ToByteArray();
-        var ee = HandshakeCrypto.Dh(_ephemeralSecret!, brokerEphemeral);
-        var es = HandshakeCrypto.Dh(_ephemeralSecret!, _brokerPublic);
-        var transcript = HandshakeCrypto.ChallengeTranscript(_helloBytes!, brokerEphemeral, challenge.Nonce.ToByteArray());
-        var authTranscript = HandshakeCrypto.AuthTranscript(transcript, challenge.BrokerProof.ToByteArray(), clientKeys.PublicKey.ToArray());
-        var se = HandshakeCrypto.Dh(clientKeys.SecretKey, brokerEphemeral);
-        var ss = HandshakeCrypto.Dh(clientKeys.SecretKey, _brokerPublic);
-        var proof = HandshakeCrypto.Tag(HandshakeCrypto.ClientProofKey(ee, es, se, ss, authTranscript), authTranscript);
-        var (c2s, _) = HandshakeCrypto.SessionKeys(ee, es, se, ss, authTranscript, proof);
-        _sealer?.Dispose();
-        _sealer = new FrameSealer(c2s);
-        return new Auth { ClientStatic = ByteString.CopyFrom(clientKeys.PublicKey), ClientProof = ByteString.CopyFrom(proof) };
+        var reply = Hello(component, clientKeys);
+        Assert.True(reply[0] == FrameKind.Accept, "expected ACCEPT, got " + Describe(reply));
+        return ReceiveRecords();
     }
 
-    public byte[] SendAuth(Auth auth)
+    /// <summary>
+    /// A well-formed HELLO that presents <paramref name="presentedStatic"/> without its secret key: everything an
+    /// impostor can compute (e, es, the encrypted static key), with ss made from a key pair of its own.
+    /// </summary>
+    public static byte[] ImpostorHello(ReadOnlySpan<byte> brokerPublic, ReadOnlySpan<byte> presentedStatic, string component)
     {
-        Send(FrameKind.Auth, auth.ToByteArray());
-        return Receive();
+        using var state = new NoiseSymmetricState(NoiseIK.ProtocolName);
+        state.MixHash(BusHandshakeProtocol.Prologue);
+        state.MixHash(brokerPublic);
+        using var ephemeral = X25519.NewKey();
+        using var other = X25519.NewKey();
+        var payload = new Hello { ProtocolVersion = BusHandshakeProtocol.Version, Component = component, TimestampUnixMillis = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() }.ToByteArray();
+        var message = new byte[1 + NoiseIK.Message1Overhead + payload.Length];
+        message[0] = FrameKind.Hello;
+        var ephemeralPublic = X25519.PublicBytes(ephemeral);
+        ephemeralPublic.CopyTo(message, 1);
+        state.MixHash(ephemeralPublic);
+        using (var es = X25519.Agree(ephemeral, brokerPublic))
+        {
+            state.MixKey(es);
+        }
+
+        var offset = 1 + X25519.KeyLength;
+        offset += state.EncryptAndHash(presentedStatic, message.AsSpan(offset));
+        using (var ss = X25519.Agree(other, brokerPublic))
+        {
+            state.MixKey(ss);
+        }
+
+        state.EncryptAndHash(payload, message.AsSpan(offset));
+        return message;
     }
 
-    /// <summary>Seals records with this peer's session key (after a successful AUTH) and sends them; returns the frame sent.</summary>
+    /// <summary>Seals records with this peer's session key (after ACCEPT) and sends them; returns the frame sent.</summary>
     public byte[] SendSealed(Control control)
     {
         var records = new RecordWriter();
@@ -95,6 +125,22 @@ internal sealed class HandshakePeer : IDisposable
         return frame!;
     }
 
+    /// <summary>Receives one sealed frame from the broker and returns its records (op and body).</summary>
+    public List<(RecordOp Op, byte[] Body)> ReceiveRecords()
+    {
+        var frame = Receive();
+        var plain = new byte[frame.Length];
+        Assert.Equal(OpenResult.Ok, _opener!.TryOpen(frame, plain, out var length));
+        var records = new List<(RecordOp, byte[])>();
+        var reader = new RecordReader(plain.AsSpan(0, length));
+        while (reader.TryNext(out var op, out var body))
+        {
+            records.Add((op, body.ToArray()));
+        }
+
+        return records;
+    }
+
     public static Denied AsDenied(byte[] frame)
     {
         Assert.True(frame[0] == FrameKind.Denied, "expected DENIED, got " + Describe(frame));
@@ -104,6 +150,7 @@ internal sealed class HandshakePeer : IDisposable
     public void Dispose()
     {
         _sealer?.Dispose();
+        _opener?.Dispose();
         _socket.Dispose();
     }
 

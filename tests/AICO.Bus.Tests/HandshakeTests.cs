@@ -84,16 +84,19 @@ public class HandshakeTests
     }
 
     [Fact]
-    public void A_broker_without_the_broker_secret_key_is_refused_by_the_client_before_it_proves_anything()
+    public void A_broker_without_the_broker_secret_key_can_neither_read_the_HELLO_nor_answer_it()
     {
         // An impostor broker: its own key pair and an allow-list that accepts the gateway.
         var impostor = new BrokerKeyring(CurveKeyPair.Generate(), _keys.AllowList);
+        var client = NewClient(Components.Gateway);
 
-        var run = Run(NewClient(Components.Gateway), impostor);
+        var atImpostor = new BrokerHandshake(impostor).Receive(client.Start());
+        var forgedAccept = client.Receive([FrameKind.Accept, .. System.Security.Cryptography.RandomNumberGenerator.GetBytes(NoiseIK.Message2Overhead)]);
 
-        Assert.Equal(HandshakeStatus.Refused, run.Client!.Status);
-        Assert.Null(run.Client.Reply);
-        Assert.Contains("failed to prove it holds the broker's secret key", run.Client.Reason);
+        Assert.Equal(HandshakeStatus.Refused, atImpostor.Status);
+        Assert.Equal("", atImpostor.Component);
+        Assert.Equal(HandshakeStatus.Refused, forgedAccept.Status);
+        Assert.Contains("failed to prove it holds the broker's secret key", forgedAccept.Reason);
     }
 
     [Fact]
@@ -146,6 +149,36 @@ public class HandshakeTests
         Assert.False(
             replay.Status == HandshakeStatus.Established && replay.Keys!.ClientToBroker.AsSpan().SequenceEqual(recorded.Broker!.Keys!.ClientToBroker),
             "the replay re-created the recorded session");
+    }
+
+    [Fact]
+    public void A_HELLO_replayed_after_the_clock_window_is_refused_even_by_a_broker_that_never_saw_it()
+    {
+        var recorded = NewClient(Components.Gateway).Start();
+        var later = new BrokerKeyring(_keys.Broker, _keys.AllowList, new ShiftedClock(BusHandshakeProtocol.ClockWindow + TimeSpan.FromMinutes(1)));
+
+        var result = new BrokerHandshake(later).Receive(recorded);
+
+        Assert.Equal(HandshakeStatus.Refused, result.Status);
+        Assert.Equal(DenyCode.DenyReplayedProof, result.Code);
+        Assert.Contains("off the broker's clock", result.Reason);
+    }
+
+    [Fact]
+    public void The_HELLO_shows_neither_the_component_name_nor_the_client_s_public_key()
+    {
+        var hello = NewClient(Components.LogConsumer).Start();
+
+        Assert.True(hello.AsSpan().IndexOf("logconsumer"u8) < 0, "the component name is readable in the HELLO");
+        Assert.True(hello.AsSpan().IndexOf(_keys.Clients[Components.LogConsumer].PublicKey) < 0, "the client's public key is readable in the HELLO");
+    }
+
+    [Fact]
+    public void A_broker_public_key_that_is_a_low_order_point_is_refused_before_anything_is_sent()
+    {
+        var client = new ClientHandshake(Components.Gateway, _keys.Clients[Components.Gateway], new byte[X25519.KeyLength]);
+
+        Assert.Throws<System.Security.Cryptography.CryptographicException>(() => client.Start());
     }
 
     public static TheoryData<string, byte[]> Garbage => new()
@@ -255,6 +288,11 @@ public class HandshakeTests
         var opened = new byte[plain.Length];
         Assert.Equal(OpenResult.Ok, opener.TryOpen(frame, opened, out var length));
         Assert.Equal(plain, opened[..length]);
+    }
+
+    private sealed class ShiftedClock(TimeSpan shift) : TimeProvider
+    {
+        public override DateTimeOffset GetUtcNow() => base.GetUtcNow() + shift;
     }
 
     private sealed class HandshakeRun

@@ -13,9 +13,19 @@ internal sealed class RawZmtpPeer : IDisposable
     private readonly TcpClient _tcp = new();
     private readonly List<byte> _received = [];
     private readonly int _version;
+    private readonly byte[] _identity;
+    private readonly TaskCompletionSource _closed = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private NetworkStream _stream = null!;
 
-    public RawZmtpPeer(int version) => _version = version;
+    /// <param name="identity">The routing id a ZMTP 1.0 peer claims (empty: let the router pick one).</param>
+    public RawZmtpPeer(int version, byte[]? identity = null)
+    {
+        _version = version;
+        _identity = identity ?? [];
+    }
+
+    /// <summary>Completes when the other side closes the connection.</summary>
+    public Task Closed => _closed.Task;
 
     public IReadOnlyList<byte> Received
     {
@@ -35,8 +45,8 @@ internal sealed class RawZmtpPeer : IDisposable
         _stream = _tcp.GetStream();
         if (_version == 1)
         {
-            // ZMTP 1.0: no greeting, the first message is the identity (length 1 = flags only, empty identity).
-            await _stream.WriteAsync(new byte[] { 0x01, 0x00 });
+            // ZMTP 1.0: no greeting, the first message is the identity: [length = 1 + identity][flags 0][identity].
+            await _stream.WriteAsync((byte[])[(byte)(_identity.Length + 1), 0x00, .. _identity]);
         }
         else
         {
@@ -106,6 +116,10 @@ internal sealed class RawZmtpPeer : IDisposable
         }
         catch (Exception ex) when (ex is IOException or ObjectDisposedException)
         {
+        }
+        finally
+        {
+            _closed.TrySetResult();
         }
     }
 }

@@ -39,6 +39,25 @@ public class RequestReplyTests
     }
 
     [Fact]
+    public async Task A_request_whose_only_responder_leaves_the_bus_is_refused_at_once_instead_of_waiting_out_its_timeout()
+    {
+        await using var bus = new BusFixture();
+        var model = new BusClient(bus.Keys.For(Components.ModelService), new BusClientOptions { Endpoint = bus.Endpoint });
+        model.Start();
+        await model.WaitUntilAuthenticatedAsync(BusFixture.Timeout());
+        var gateway = await bus.AuthenticatedClientAsync(Components.Gateway);
+        var seen = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        await model.SubscribeAsync("modelservice/", (_, _) => { seen.TrySetResult(); return Task.CompletedTask; }, BusFixture.Timeout());
+
+        var request = gateway.RequestAsync("modelservice/embeddings/request/v1", "embeddings.request", "hi"u8.ToArray(), TimeSpan.FromMinutes(10), BusFixture.Timeout());
+        await seen.Task.WaitAsync(BusFixture.Timeout());
+        await model.DisposeAsync();
+
+        var error = await Assert.ThrowsAsync<BusDeniedException>(() => request.WaitAsync(BusFixture.Deadline));
+        Assert.Contains("'modelservice' left the bus before replying", error.Message);
+    }
+
+    [Fact]
     public async Task A_request_to_a_topic_without_subscribers_fails_fast_with_the_reason()
     {
         await using var bus = new BusFixture();

@@ -35,7 +35,7 @@ public class ResilienceTests
     {
         await using var bus = new BusFixture(new BrokerOptions { HeartbeatInterval = TimeSpan.FromMilliseconds(500), HeartbeatMisses = 4 });
         var peer = new HandshakePeer(bus.Endpoint, bus.Keys.Broker);
-        Assert.Equal(FrameKind.Sealed, peer.SendAuth(peer.ProveWith(peer.Hello(Components.LogConsumer), bus.Keys.Clients[Components.LogConsumer]))[0]);
+        peer.Authenticate(Components.LogConsumer, bus.Keys.Clients[Components.LogConsumer]);
         peer.SendSealed(new Control { Kind = ControlKind.ControlSubscribe, RequestId = 1, Topic = "logs/" });
         await Eventually.TrueAsync(
             async () => (await bus.Broker.GetStatusAsync()).Clients.Any(c => c.Component == Components.LogConsumer && c.Subscriptions.Contains("logs/")),
@@ -73,7 +73,7 @@ public class ResilienceTests
     {
         await using var bus = new BusFixture();
         using var peer = new HandshakePeer(bus.Endpoint, bus.Keys.Broker);
-        Assert.Equal(FrameKind.Sealed, peer.SendAuth(peer.ProveWith(peer.Hello(Components.LogConsumer), bus.Keys.Clients[Components.LogConsumer]))[0]);
+        peer.Authenticate(Components.LogConsumer, bus.Keys.Clients[Components.LogConsumer]);
         var frame = peer.SendSealed(new Control { Kind = ControlKind.ControlPing, RequestId = 7 });
         Assert.Equal(FrameKind.Sealed, peer.Receive()[0]);
 

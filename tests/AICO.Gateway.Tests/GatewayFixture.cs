@@ -1,4 +1,3 @@
-using AICO.TestSupport;
 
 namespace AICO.Gateway.Tests;
 

@@ -4,7 +4,6 @@ using System.Text.Json;
 using AICO.Gateway.Auth;
 using AICO.Models;
 using AICO.Security;
-using AICO.TestSupport;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 

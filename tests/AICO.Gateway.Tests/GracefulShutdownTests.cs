@@ -1,6 +1,5 @@
 using System.Net;
 using System.Net.Http.Json;
-using AICO.TestSupport;
 
 namespace AICO.Gateway.Tests;
 
@@ -14,13 +13,13 @@ public class GracefulShutdownTests
         var files = gateway.Files;
 
         var inFlight = gateway.Http.PostAsJsonAsync("/api/v1/chat", new { messages = new[] { new { role = "user", content = "slowly" } }, model = FakeOllamaServer.SlowModel });
-        await GatewayProcess.WaitForAsync(() => !ollama.Requests.IsEmpty);
+        await Eventually.TrueAsync(() => !ollama.Requests.IsEmpty, "the fake Ollama received the chat request");
         await File.WriteAllTextAsync(files.ShutdownFile, "");
 
         using var response = await inFlight;
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Contains("Echo: slowly", await response.Content.ReadAsStringAsync());
-        await gateway.Run.WaitAsync(GatewayProcess.Deadline);
+        await gateway.Run.WaitAsync(TestProcess.Deadline);
         Assert.False(File.Exists(files.PidFile));
         Assert.False(File.Exists(files.ShutdownFile));
     }

@@ -1,7 +1,6 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
-using AICO.TestSupport;
 
 namespace AICO.Gateway.Tests;
 

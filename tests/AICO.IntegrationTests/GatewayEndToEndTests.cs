@@ -4,7 +4,6 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using AICO.Gateway.Auth;
 using AICO.Security;
-using AICO.TestSupport;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace AICO.IntegrationTests;

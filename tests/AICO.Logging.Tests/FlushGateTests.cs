@@ -14,13 +14,13 @@ public class FlushGateTests
     public void The_consumer_counts_only_when_it_is_subscribed_to_every_log_topic(string component, string subscription, bool expected)
     {
         var status = new BrokerStatus([new BrokerClientStatus(component, "id", [subscription], 0, 0, 0, 0)], 0, 0);
-        Assert.Equal(expected, FlushGate.ConsumerSubscribed(status));
+        Assert.Equal(expected, LogTopics.ConsumerSubscribed(status));
     }
 
     [Fact]
     public void No_clients_means_no_consumer()
     {
-        Assert.False(FlushGate.ConsumerSubscribed(new BrokerStatus([], 0, 0)));
+        Assert.False(LogTopics.ConsumerSubscribed(new BrokerStatus([], 0, 0)));
     }
 
     [Theory]

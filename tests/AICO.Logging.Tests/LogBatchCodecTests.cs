@@ -77,10 +77,22 @@ public class LogBatchCodecTests
     }
 
     [Fact]
-    public void Sequences_must_increase_within_a_batch()
+    public void Sequences_of_a_batch_are_contiguous_and_the_encoder_refuses_anything_else()
     {
-        var entries = new[] { Entry(5), Entry(5) };
-        Assert.Throws<FormatException>(() => LogBatchCodec.Decode(LogBatchCodec.Encode("p", entries)));
+        Assert.Throws<ArgumentException>(() => LogBatchCodec.Encode("p", [Entry(5), Entry(5)]));
+        Assert.Throws<ArgumentException>(() => LogBatchCodec.Encode("p", [Entry(5), Entry(7)]));
+        Assert.Equal([5L, 6L], LogBatchCodec.Decode(LogBatchCodec.Encode("p", [Entry(5), Entry(6)])).Entries.Select(e => e.Sequence));
+    }
+
+    [Fact]
+    public void A_category_reference_beyond_the_categories_seen_is_a_format_error()
+    {
+        var payload = LogBatchCodec.Encode("p", [Entry(1), Entry(2)]);
+        // The second record refers to category 1 (the first one's); make it refer to category 2, which does not exist.
+        var second = Array.LastIndexOf(payload, (byte)1, payload.Length - 4);
+        var hostile = payload.ToArray();
+        hostile[second] = 2;
+        Assert.Throws<FormatException>(() => LogBatchCodec.Decode(hostile));
     }
 
     [Fact]

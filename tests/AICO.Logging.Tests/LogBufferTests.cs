@@ -10,7 +10,7 @@ public class LogBufferTests
         var buffer = new LogBuffer(100, new WorkSignal());
         for (var i = 1; i <= 150; i++)
         {
-            buffer.Add(new LogEntry { Category = "c", Message = i.ToString() });
+            buffer.Add(new CapturedLogCall { Category = "c", Message = i.ToString() });
         }
 
         Assert.Equal(100, buffer.Count);
@@ -18,9 +18,10 @@ public class LogBufferTests
         Assert.Equal(50, buffer.TakeUnreportedDrops());
         Assert.Equal(0, buffer.TakeUnreportedDrops());
 
-        var taken = new List<LogEntry>();
-        buffer.TakeOldest(taken, 1000);
-        Assert.Equal(Enumerable.Range(51, 100).Select(i => i.ToString()), taken.Select(e => e.Message));
+        var taken = new CapturedLogCall[1000];
+        Assert.Equal(100, buffer.TakeOldest(taken));
+        Assert.Equal(Enumerable.Range(51, 100).Select(i => i.ToString()), taken.Take(100).Select(e => e.Message));
+        Assert.Equal(0, buffer.TakeOldest(taken));
     }
 
     [Fact]

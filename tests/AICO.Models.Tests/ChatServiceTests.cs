@@ -1,5 +1,4 @@
 using AICO.Models.Contracts;
-using AICO.TestSupport;
 
 namespace AICO.Models.Tests;
 

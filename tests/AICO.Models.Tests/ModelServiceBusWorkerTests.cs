@@ -2,7 +2,6 @@ using System.Text.Json;
 using AICO.Bus;
 using AICO.Models.Contracts;
 using AICO.Security;
-using AICO.TestSupport;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 

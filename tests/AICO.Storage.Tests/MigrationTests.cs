@@ -6,8 +6,8 @@ public class MigrationTests
 {
     private static readonly string[] LogColumns =
     [
-        "id", "timestamp", "level", "subsystem", "module", "function_name", "file_path", "line_number", "topic", "message",
-        "user_uuid", "session_id", "trace_id", "extra", "created_at", "producer", "sequence",
+        "id", "timestamp", "level", "subsystem", "module", "topic", "message", "session_id", "trace_id", "span_id", "exception",
+        "extra", "created_at", "producer", "sequence",
     ];
 
     [Fact]
@@ -26,7 +26,7 @@ public class MigrationTests
             Assert.Equal(LogColumns, Sql.Column(c, "SELECT name FROM pragma_table_info('logs') ORDER BY cid"));
             var indexes = Sql.Column(c, "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'logs' AND name NOT LIKE 'sqlite_%'");
             Assert.Equal(
-                ["ix_logs_level", "ix_logs_module", "ix_logs_session_id", "ix_logs_subsystem", "ix_logs_timestamp", "ix_logs_trace_id", "ux_logs_producer_sequence"],
+                ["ix_logs_severe", "ix_logs_timestamp", "ix_logs_trace_id", "ux_logs_producer_sequence"],
                 indexes.Order());
             Assert.Equal(MigrationCatalog.Default.Migrations.Select(m => $"{m.Version} {m.Name}"), Sql.Column(c, "SELECT version || ' ' || name FROM schema_migrations ORDER BY version"));
             return true;
@@ -96,17 +96,47 @@ public class MigrationTests
     }
 
     [Fact]
-    public void Extra_must_be_valid_json_and_created_at_is_filled_in()
+    public void Created_at_is_filled_in_when_a_writer_leaves_it_out()
     {
         using var temp = new TempDatabase();
         var database = temp.Open();
         database.Migrate();
 
         database.Write((c, tx) => Sql.InsertLog(c, tx, "p", 1, "m", "{\"k\":1}"));
-        var ex = Assert.Throws<SqliteException>(() => database.Write((c, tx) => Sql.InsertLog(c, tx, "p", 2, "m", "{not json")));
 
-        Assert.Equal(19, ex.SqliteErrorCode);
         Assert.Matches(@"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$", database.Execute(c => (string)Sql.Scalar(c, "SELECT created_at FROM logs")!));
+    }
+
+    [Fact]
+    public void Migrating_a_schema_2_database_keeps_its_rows_and_moves_span_id_and_exception_out_of_extra()
+    {
+        using var temp = new TempDatabase();
+        var database = temp.Open();
+        new SchemaMigrator(database, new MigrationCatalog(MigrationCatalog.Default.Migrations.Take(2))).Migrate(CancellationToken.None);
+        database.Write((c, tx) =>
+        {
+            Sql.InsertLog(c, tx, "gateway/a1", 1, "plain");
+            Sql.InsertLog(c, tx, "gateway/a1", 2, "with state", "{\"UserId\":\"u1\"}");
+            Sql.InsertLog(c, tx, "gateway/a1", 3, "failed", "{\"UserId\":\"u2\",\"span_id\":\"b7ad6b7169203331\",\"exception\":\"System.Exception: boom\"}");
+            Sql.InsertLog(c, tx, "gateway/a1", 4, "only a span", "{\"span_id\":\"b7ad6b7169203331\"}");
+            return Sql.InsertLog(c, tx, "gateway/a1", 5, "an array", "[1,2]");
+        });
+        var before = database.Execute(c => Sql.Column(c, "SELECT id || ' ' || message || ' ' || timestamp FROM logs ORDER BY id"));
+
+        var result = database.Migrate();
+
+        Assert.Equal(2, result.FromVersion);
+        database.Execute(c =>
+        {
+            Assert.Equal(before, Sql.Column(c, "SELECT id || ' ' || message || ' ' || timestamp FROM logs ORDER BY id"));
+            Assert.Equal(
+                ["1 - - -", "2 {\"UserId\":\"u1\"} - -", "3 {\"UserId\":\"u2\"} b7ad6b7169203331 System.Exception: boom",
+                 "4 - b7ad6b7169203331 -", "5 {\"unparsed_extra\":\"[1,2]\"} - -"],
+                Sql.Column(c, "SELECT sequence || ' ' || coalesce(extra, '-') || ' ' || coalesce(span_id, '-') || ' ' || coalesce(exception, '-') FROM logs ORDER BY id"));
+            // The de-duplicating key survives the rebuild.
+            Assert.Equal(0, Sql.InsertLog(c, null, "gateway/a1", 3, "resent"));
+            return true;
+        });
     }
 
     [Fact]

@@ -1,5 +1,3 @@
-using System.Diagnostics;
-
 namespace AICO.Storage.Tests;
 
 /// <summary>
@@ -48,46 +46,17 @@ public class MultiProcessTests
         Assert.True(check.Ok, string.Join("; ", check.IntegrityErrors.Concat(check.CipherErrors)));
     }
 
-    private static Process Start(string mode, TempDatabase temp, params string[] args)
+    private static TestProcess Start(string mode, TempDatabase temp, params string[] args) => TestProcess.Start(
+        TestProcess.Built("tests", "AICO.Storage.TestWriter"),
+        [mode, temp.DatabaseFile, .. args],
+        new Dictionary<string, string> { ["AICO_TEST_DB_KEY"] = Convert.ToHexString(temp.Key) });
+
+    private static async Task<(int ExitCode, string Stdout, string Stderr)> WaitAsync(TestProcess process)
     {
-        var writer = Path.Combine(AppContext.BaseDirectory, "AICO.Storage.TestWriter.dll");
-        var info = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet")
+        await using (process)
         {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        info.ArgumentList.Add("exec");
-        info.ArgumentList.Add(writer);
-        info.ArgumentList.Add(mode);
-        info.ArgumentList.Add(temp.DatabaseFile);
-        foreach (var arg in args)
-        {
-            info.ArgumentList.Add(arg);
-        }
-
-        info.Environment["AICO_TEST_DB_KEY"] = Convert.ToHexString(temp.Key);
-        return Process.Start(info)!;
-    }
-
-    private static async Task<(int ExitCode, string Stdout, string Stderr)> WaitAsync(Process process)
-    {
-        using (process)
-        {
-            using var timeout = new CancellationTokenSource(Deadline);
-            var stdout = process.StandardOutput.ReadToEndAsync(timeout.Token);
-            var stderr = process.StandardError.ReadToEndAsync(timeout.Token);
-            try
-            {
-                await process.WaitForExitAsync(timeout.Token);
-            }
-            catch (OperationCanceledException)
-            {
-                process.Kill(entireProcessTree: true);
-                throw;
-            }
-
-            return (process.ExitCode, (await stdout).Trim(), (await stderr).Trim());
+            var exitCode = await process.WaitForExitAsync(Deadline);
+            return (exitCode, process.Stdout.Trim(), process.Stderr.Trim());
         }
     }
 }

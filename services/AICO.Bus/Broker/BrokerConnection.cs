@@ -13,9 +13,6 @@ internal sealed class BrokerConnection(byte[] routingId, string id, DateTime now
     public string Component { get; private set; } = "";
     public byte[] ComponentUtf8 { get; private set; } = [];
 
-    /// <summary>The handshake in progress, dropped once authenticated.</summary>
-    public BrokerHandshake? Handshake { get; set; }
-
     public FrameSealer? Sealer { get; private set; }
     public FrameOpener? Opener { get; private set; }
 
@@ -39,7 +36,6 @@ internal sealed class BrokerConnection(byte[] routingId, string id, DateTime now
         Opener = new FrameOpener(keys.ClientToBroker);
         Sealer = new FrameSealer(keys.BrokerToClient);
         Authenticated = true;
-        Handshake = null;
     }
 
     public bool IsSubscribed(ReadOnlySpan<byte> topic)

@@ -1,5 +1,5 @@
+using System.Net;
 using System.Security.Cryptography;
-using System.Text;
 using AICO.Security;
 using Google.Protobuf;
 using Microsoft.Extensions.Logging;
@@ -17,23 +17,25 @@ namespace AICO.Bus;
 public sealed class BrokerEngine : IAsyncDisposable
 {
     private const int ReceiveBurst = 2048;
-    private const int OutboxFlushBytes = 256 * 1024;
 
     private readonly CurveKeyPair _keys;
     private readonly BrokerKeyring _keyring;
     private readonly BrokerOptions _options;
     private readonly ILogger _logger;
     private readonly Dictionary<string, BrokerConnection> _connections = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, (BrokerConnection Requester, DateTime Expires)> _pendingRequests = new(StringComparer.Ordinal);
+    private readonly RequestRoutes _routes = new();
     private readonly HashSet<string> _warnedPeers = new(StringComparer.Ordinal);
-    private readonly byte[] _plain;
+    private readonly byte[] _connectionIdKey = RandomNumberGenerator.GetBytes(32);
+    private readonly RefusalLog _refusals;
+    private readonly HandshakeAdmission _admission;
+    private readonly BrokerSender _sender;
+    private readonly BrokerRouting _routing;
     private readonly BrokerStreams _streams;
-    private byte[] _sealBuffer;
+    private GreetingGate? _gate;
+    private readonly byte[] _plain;
     private RouterSocket? _router;
     private NetMQPoller? _poller;
     private NetMQTimer? _timer;
-    private long _deniedTotal;
-    private long _droppedTotal;
     private int _connectedCount;
 
     public BrokerEngine(CurveKeyPair keys, IReadOnlyDictionary<string, string> allowList, BrokerOptions options, ILogger<BrokerEngine>? logger = null)
@@ -42,9 +44,12 @@ public sealed class BrokerEngine : IAsyncDisposable
         _keyring = new BrokerKeyring(keys, allowList);
         _options = options;
         _logger = (ILogger?)logger ?? NullLogger.Instance;
+        _refusals = new RefusalLog(_logger);
+        _admission = new HandshakeAdmission(options);
         _plain = new byte[options.MaxFrameBytes];
-        _sealBuffer = new byte[OutboxFlushBytes * 2];
-        _streams = new BrokerStreams(options, () => _connections.Values, (c, topic, correlation, reason) => RefuseOperation(c, 0, topic, correlation, reason), CountDrop);
+        _sender = new BrokerSender(WarnOnce);
+        _streams = new BrokerStreams(options, () => _connections.Values, _refusals, _sender);
+        _routing = new BrokerRouting(options, _connections, _routes, _streams, _refusals, _sender, Remove, reader => BrokerStatusReport.Build(_connections.Values, _refusals, _sender.DroppedTotal, _options, reader));
     }
 
     /// <summary>The endpoint actually bound (with the real port when an ephemeral one was asked for).</summary>
@@ -70,11 +75,27 @@ public sealed class BrokerEngine : IAsyncDisposable
         _router.Options.SendHighWatermark = _options.SendHighWatermark;
         _router.Options.ReceiveHighWatermark = _options.ReceiveHighWatermark;
         _router.Options.MaxMsgSize = _options.MaxFrameBytes;
-        BoundEndpoint = Bind(_router, _options);
+        _sender.Router = _router;
+        if (_options.UseGreetingGate)
+        {
+            // The router listens on loopback only; the public endpoint is the gate, which lets only ZMTP 3 CURVE peers through.
+            var routerPort = _router.BindRandomPort("tcp://127.0.0.1");
+            _gate = new GreetingGate(BrokerEndpoint.PublicEndPoint(_options), new IPEndPoint(IPAddress.Loopback, routerPort), _options, _refusals);
+            _gate.Start();
+            BoundEndpoint = $"tcp://{BrokerEndpoint.Host(_options)}:{_gate.EndPoint.Port}";
+        }
+        else
+        {
+            BoundEndpoint = BrokerEndpoint.Bind(_router, _options);
+        }
 
         _router.ReceiveReady += (_, _) => OnReceiveReady();
         _timer = new NetMQTimer(_options.HeartbeatInterval);
-        _timer.Elapsed += (_, _) => Sweep();
+        _timer.Elapsed += (_, _) =>
+        {
+            Sweep();
+            _sender.FlushAll(_connections.Values);
+        };
         _poller = [_router, _timer];
         _poller.RunAsync("AICO.Bus broker", isBackgroundThread: true);
         _logger.LogInformation("AICO broker serving on {Endpoint} (CURVE outer layer, sealed sessions inside)", BoundEndpoint);
@@ -84,11 +105,43 @@ public sealed class BrokerEngine : IAsyncDisposable
     public Task<BrokerStatus> GetStatusAsync()
     {
         var poller = _poller ?? throw new InvalidOperationException("the broker is not started");
-        return Task.Factory.StartNew(() => ToStatus(Snapshot()), CancellationToken.None, TaskCreationOptions.None, poller);
+        return Task.Factory.StartNew(() => BrokerStatusReport.ToStatus(BrokerStatusReport.Build(_connections.Values, _refusals, _sender.DroppedTotal, _options, null)), CancellationToken.None, TaskCreationOptions.None, poller);
+    }
+
+    /// <summary>
+    /// Applies a new list of instances enrolled on other hosts, on the broker thread (at once when not started). Connections of
+    /// instances that are no longer listed are closed with a DENIED naming the reason; a revoked one is denied afterwards too.
+    /// </summary>
+    public Task ApplyEnrolmentsAsync(EnrolmentSnapshot snapshot)
+    {
+        if (_poller is not { IsRunning: true } poller)
+        {
+            _keyring.ApplyEnrolments(snapshot);
+            return Task.CompletedTask;
+        }
+
+        return Task.Factory.StartNew(() =>
+        {
+            _keyring.ApplyEnrolments(snapshot);
+            foreach (var connection in _connections.Values.Where(c => c.Authenticated && !_keyring.TryGetListedKey(c.Component, out _)).ToList())
+            {
+                var reason = _keyring.IsRevoked(connection.Component) ? EnrolledKeys.RevokedReason(connection.Component) : $"'{connection.Component}' is no longer enrolled";
+                Remove(connection, reason);
+                Refuse(connection.RoutingId, connection.Id, null, DenyCode.DenyUnknownComponent, reason, connection.Component);
+            }
+
+            _sender.FlushAll(_connections.Values);
+        }, CancellationToken.None, TaskCreationOptions.None, poller);
     }
 
     public async ValueTask DisposeAsync()
     {
+        if (_gate is { } gate)
+        {
+            await gate.DisposeAsync().ConfigureAwait(false);
+            _gate = null;
+        }
+
         if (_poller is { } poller)
         {
             if (poller.IsRunning)
@@ -100,6 +153,7 @@ public sealed class BrokerEngine : IAsyncDisposable
         }
 
         _router?.Dispose();
+        _keyring.Dispose();
         foreach (var connection in _connections.Values)
         {
             connection.Dispose();
@@ -107,28 +161,6 @@ public sealed class BrokerEngine : IAsyncDisposable
 
         _connections.Clear();
         _poller = null;
-    }
-
-    private static string Bind(RouterSocket router, BrokerOptions options)
-    {
-        var endpoint = options.Endpoint;
-        var uri = endpoint.StartsWith("tcp://", StringComparison.Ordinal) ? endpoint["tcp://".Length..] : throw new ArgumentException($"Bus:Endpoint must be tcp://host:port, got '{endpoint}'");
-        var colon = uri.LastIndexOf(':');
-        if (colon <= 0)
-        {
-            throw new ArgumentException($"Bus:Endpoint must be tcp://host:port, got '{endpoint}'");
-        }
-
-        var host = string.IsNullOrWhiteSpace(options.BindAddress) ? uri[..colon] : options.BindAddress.Trim();
-        var port = uri[(colon + 1)..];
-        if (port is "0" or "*")
-        {
-            var bound = router.BindRandomPort("tcp://" + host);
-            return $"tcp://{host}:{bound}";
-        }
-
-        router.Bind($"tcp://{host}:{port}");
-        return $"tcp://{host}:{port}";
     }
 
     private void OnReceiveReady()
@@ -191,7 +223,7 @@ public sealed class BrokerEngine : IAsyncDisposable
             bodyMsg.Close();
         }
 
-        FlushAll();
+        _sender.FlushAll(_connections.Values);
     }
 
     private void Handle(byte[] routingId, ReadOnlySpan<byte> frame)
@@ -212,8 +244,10 @@ public sealed class BrokerEngine : IAsyncDisposable
             case FrameKind.Sealed:
                 Refuse(routingId, key, connection, DenyCode.DenyNoSession, "no session: the handshake must complete before any other traffic");
                 break;
-            case FrameKind.Hello or FrameKind.Auth:
-                OnHandshake(routingId, key, connection, frame);
+            case FrameKind.Hello when !AdmitHello(routingId, key, connection):
+                break;
+            case FrameKind.Hello:
+                OnHello(routingId, key, connection, frame);
                 break;
             default:
                 Refuse(routingId, key, connection, DenyCode.DenyProtocol, $"unexpected frame kind 0x{frame[0]:x2}");
@@ -221,44 +255,38 @@ public sealed class BrokerEngine : IAsyncDisposable
         }
     }
 
-    private void OnHandshake(byte[] routingId, string key, BrokerConnection? connection, ReadOnlySpan<byte> frame)
+    /// <summary>Admission before any handshake work: one HELLO per connection, pending handshakes bounded (oldest dropped).</summary>
+    private bool AdmitHello(byte[] routingId, string key, BrokerConnection? connection)
     {
-        if (frame[0] == FrameKind.Hello)
+        if (_admission.AdmitHello(key, DateTime.UtcNow, out var evict) is { } refusal)
         {
-            if (connection is not null)
-            {
-                Remove(connection, "re-handshake");
-            }
-
-            if (_connections.Count >= _options.MaxPendingHandshakes + _connectedCount)
-            {
-                Refuse(routingId, key, null, DenyCode.DenyProtocol, "too many handshakes in progress");
-                return;
-            }
-
-            connection = new BrokerConnection(routingId, key, DateTime.UtcNow) { Handshake = new BrokerHandshake(_keyring) };
+            Refuse(routingId, key, connection is { Authenticated: false } ? connection : null, DenyCode.DenyProtocol, "a connection gets one handshake: open a new connection to try again", reasonKey: refusal);
+            return false;
         }
-        else if (connection?.Handshake is null)
+
+        if (evict is not null && _connections.TryGetValue(evict, out var oldest) && !oldest.Authenticated)
         {
-            Refuse(routingId, key, connection, DenyCode.DenyNoSession, "AUTH without a pending challenge: send HELLO first");
+            Refuse(oldest.RoutingId, evict, oldest, DenyCode.DenyProtocol, "too many handshakes in progress: the oldest was dropped", reasonKey: "handshake-evicted");
+        }
+
+        return true;
+    }
+
+    private void OnHello(byte[] routingId, string key, BrokerConnection? existing, ReadOnlySpan<byte> frame)
+    {
+        if (existing is not null)
+        {
+            Remove(existing, "re-handshake");
+        }
+
+        var result = new BrokerHandshake(_keyring).Receive(frame);
+        if (result.Status != HandshakeStatus.Established)
+        {
+            Refuse(routingId, key, null, result.Code, result.Reason, result.Component);
             return;
         }
 
-        var result = connection.Handshake!.Receive(frame);
-        switch (result.Status)
-        {
-            case HandshakeStatus.Continue:
-                connection.Claim(result.Component);
-                _connections[key] = connection;
-                SendFrame(routingId, result.Reply!, result.Reply!.Length);
-                break;
-            case HandshakeStatus.Refused:
-                Refuse(routingId, key, connection, result.Code, result.Reason, result.Component);
-                break;
-            default:
-                Establish(connection, result);
-                break;
-        }
+        Establish(new BrokerConnection(routingId, key, DateTime.UtcNow), result);
     }
 
     private void Establish(BrokerConnection connection, HandshakeResult result)
@@ -267,12 +295,13 @@ public sealed class BrokerEngine : IAsyncDisposable
         _connections[connection.Id] = connection;
         if (result.Reply is { } reply)
         {
-            SendFrame(connection.RoutingId, reply, reply.Length);
+            _sender.SendFrame(connection.RoutingId, reply, reply.Length);
         }
 
         connection.Authenticate(result.Keys!);
         connection.LastSeen = DateTime.UtcNow;
         _connectedCount++;
+        _admission.Ended(connection.Id);
         connection.Outbox.WriteControl(new Control
         {
             Kind = ControlKind.ControlWelcome,
@@ -288,265 +317,51 @@ public sealed class BrokerEngine : IAsyncDisposable
         var result = connection.Opener!.TryOpen(frame, _plain, out var length);
         if (result != OpenResult.Ok)
         {
-            connection.Dropped++;
-            _droppedTotal++;
-            BusTelemetry.Drops.Add(1, BusTelemetry.Side("broker"), BusTelemetry.Reason(result.ToString().ToLowerInvariant()));
+            _sender.CountDrops(connection, 1, result.ToString().ToLowerInvariant());
             WarnOnce(connection.Id, $"dropped a {result.ToString().ToLowerInvariant()} frame from '{connection.Component}' ({connection.Id})");
             return;
         }
 
         connection.LastSeen = DateTime.UtcNow;
         BusTelemetry.BytesIn.Add(frame.Length, BusTelemetry.Side("broker"));
-        var reader = new RecordReader(_plain.AsSpan(0, length));
-        while (reader.TryNext(out var op, out var body))
-        {
-            switch (op)
-            {
-                case RecordOp.Control:
-                    OnControl(connection, Control.Parser.ParseFrom(body));
-                    break;
-                case RecordOp.Publish:
-                case RecordOp.Request:
-                    OnPublish(connection, op, RecordReader.ParseMessage(body));
-                    break;
-                case RecordOp.Reply:
-                    OnReply(connection, RecordReader.ParseMessage(body));
-                    break;
-                case RecordOp.StreamRequest or RecordOp.StreamItem or RecordOp.StreamEnd:
-                    _streams.OnRecord(connection, op, RecordReader.ParseMessage(body));
-                    break;
-                default:
-                    throw new FormatException($"unknown record op {(byte)op}");
-            }
-        }
+        _routing.OnRecords(connection, _plain.AsSpan(0, length));
     }
 
-    private void OnControl(BrokerConnection connection, Control control)
+    /// <summary>
+    /// An explicit DENIED to a peer without a session (at most one per second per connection); the peer's state is forgotten.
+    /// Counted by reason; logged through the rate-limited refusal log.
+    /// </summary>
+    private void Refuse(byte[] routingId, string key, BrokerConnection? connection, DenyCode code, string reason, string? claimed = null, string? reasonKey = null)
     {
-        switch (control.Kind)
-        {
-            case ControlKind.ControlSubscribe:
-            {
-                var prefix = Encoding.UTF8.GetBytes(control.Topic);
-                if (!_options.Permissions.MaySubscribe(connection.Component, prefix))
-                {
-                    RefuseOperation(connection, control.RequestId, control.Topic, "", _options.Permissions.SubscribeRefusal(connection.Component, control.Topic));
-                    return;
-                }
-
-                if (!connection.Subscriptions.Exists(s => s.Text == control.Topic))
-                {
-                    connection.Subscriptions.Add((control.Topic, prefix));
-                }
-
-                Reply(connection, new Control { Kind = ControlKind.ControlAck, RequestId = control.RequestId, Topic = control.Topic });
-                break;
-            }
-
-            case ControlKind.ControlUnsubscribe:
-                connection.Subscriptions.RemoveAll(s => s.Text == control.Topic);
-                Reply(connection, new Control { Kind = ControlKind.ControlAck, RequestId = control.RequestId, Topic = control.Topic });
-                break;
-            case ControlKind.ControlPing:
-                Reply(connection, new Control { Kind = ControlKind.ControlPong, RequestId = control.RequestId });
-                break;
-            case ControlKind.ControlBye:
-                Remove(connection, "it said goodbye");
-                break;
-            case ControlKind.ControlStatusRequest:
-                Reply(connection, new Control { Kind = ControlKind.ControlStatusReply, RequestId = control.RequestId, Status = Snapshot() });
-                break;
-            case ControlKind.ControlStreamCredit or ControlKind.ControlStreamCancel:
-                _streams.OnControl(connection, control);
-                break;
-            default:
-                RefuseOperation(connection, control.RequestId, "", "", $"control kind {control.Kind} is not accepted from clients");
-                break;
-        }
-    }
-
-    private void OnPublish(BrokerConnection connection, RecordOp op, MessageRecord message)
-    {
-        connection.MessagesIn++;
-        BusTelemetry.MessagesIn.Add(1, BusTelemetry.Side("broker"));
-        if (message.Envelope.Length > _options.MaxMessageBytes)
-        {
-            RefuseOperation(connection, message.AckId, Encoding.UTF8.GetString(message.Topic), Encoding.UTF8.GetString(message.Correlation),
-                $"message of {message.Envelope.Length} bytes exceeds the broker limit of {_options.MaxMessageBytes} bytes");
-            return;
-        }
-
-        if (!_options.Permissions.MayPublish(connection.Component, message.Topic))
-        {
-            var topic = Encoding.UTF8.GetString(message.Topic);
-            RefuseOperation(connection, message.AckId, topic, Encoding.UTF8.GetString(message.Correlation), _options.Permissions.PublishRefusal(connection.Component, topic));
-            return;
-        }
-
-        var routed = 0;
-        foreach (var target in _connections.Values)
-        {
-            if (!target.Authenticated || !target.IsSubscribed(message.Topic))
-            {
-                continue;
-            }
-
-            if (target.Outbox.Length > 0 && target.Outbox.Length + message.Envelope.Length + message.Topic.Length > OutboxFlushBytes)
-            {
-                Flush(target);
-            }
-
-            target.Outbox.WriteMessage(RecordOp.Deliver, 0, message.Topic, connection.ComponentUtf8, message.Correlation, message.Envelope);
-            target.OutboxRecords++;
-            routed++;
-        }
-
-        if (op == RecordOp.Request)
-        {
-            var correlation = Encoding.UTF8.GetString(message.Correlation);
-            if (routed == 0 || correlation.Length == 0)
-            {
-                RefuseOperation(connection, message.AckId, Encoding.UTF8.GetString(message.Topic), correlation,
-                    correlation.Length == 0 ? "a request needs a correlation id" : $"no subscriber for '{Encoding.UTF8.GetString(message.Topic)}'");
-                return;
-            }
-
-            _pendingRequests[correlation] = (connection, DateTime.UtcNow + _options.MaxRequestLifetime);
-        }
-
-        if (message.AckId != 0)
-        {
-            Reply(connection, new Control { Kind = ControlKind.ControlAck, RequestId = message.AckId });
-        }
-    }
-
-    private void OnReply(BrokerConnection connection, MessageRecord message)
-    {
-        connection.MessagesIn++;
-        BusTelemetry.MessagesIn.Add(1, BusTelemetry.Side("broker"));
-        var correlation = Encoding.UTF8.GetString(message.Correlation);
-        if (!_pendingRequests.Remove(correlation, out var pending) || !pending.Requester.Authenticated || !_connections.ContainsKey(pending.Requester.Id))
-        {
-            connection.Dropped++;
-            _droppedTotal++;
-            BusTelemetry.Drops.Add(1, BusTelemetry.Side("broker"), BusTelemetry.Reason("unroutable-reply"));
-            return;
-        }
-
-        var requester = pending.Requester;
-        requester.Outbox.WriteMessage(RecordOp.DeliverReply, 0, message.Topic, connection.ComponentUtf8, message.Correlation, message.Envelope);
-        requester.OutboxRecords++;
-    }
-
-    private void CountDrop(BrokerConnection connection, string reason)
-    {
-        connection.Dropped++;
-        _droppedTotal++;
-        BusTelemetry.Drops.Add(1, BusTelemetry.Side("broker"), BusTelemetry.Reason(reason));
-    }
-
-    private void Reply(BrokerConnection connection, Control control)
-    {
-        connection.Outbox.WriteControl(control);
-        connection.OutboxRecords++;
-    }
-
-    private void RefuseOperation(BrokerConnection connection, ulong requestId, string topic, string correlation, string reason)
-    {
-        connection.Denied++;
-        _deniedTotal++;
-        BusTelemetry.Denials.Add(1, BusTelemetry.Side("broker"), BusTelemetry.Reason("permission"));
-        WarnOnce(connection.Id + "/" + topic, $"refused '{connection.Component}' ({connection.Id}): {reason}");
-        Reply(connection, new Control { Kind = ControlKind.ControlRefused, RequestId = requestId, Topic = topic, Reason = reason, CorrelationId = correlation });
-    }
-
-    /// <summary>An explicit DENIED to a peer without a session; the peer's state is forgotten.</summary>
-    private void Refuse(byte[] routingId, string key, BrokerConnection? connection, DenyCode code, string reason, string? claimed = null)
-    {
-        _deniedTotal++;
-        BusTelemetry.Denials.Add(1, BusTelemetry.Side("broker"), BusTelemetry.Reason(code.ToString()));
         var component = BrokerHandshake.Printable(claimed ?? connection?.Component ?? "");
         var handshake = code is DenyCode.DenyUnknownComponent or DenyCode.DenyUnlistedKey or DenyCode.DenyProofFailed or DenyCode.DenyReplayedProof;
         if (handshake)
         {
             BusTelemetry.HandshakeFailures.Add(1, BusTelemetry.Side("broker"));
-            _logger.LogWarning("bus: denied connection {Connection} claiming component '{Component}': {Reason}", key, component, reason);
-        }
-        else
-        {
-            WarnOnce(key, $"denied connection {key} (component '{component}'): {reason}");
         }
 
+        _refusals.Count(reasonKey ?? ReasonKey(code), $"connection {key} (component '{component}'): {reason}");
+        _admission.Ended(key);
         if (connection is { Authenticated: false })
         {
             Remove(connection, "denied");
         }
 
-        SendHandshake(routingId, FrameKind.Denied, new Denied { Code = code, Reason = reason });
+        if (_admission.MayAnswer(key, DateTime.UtcNow))
+        {
+            _sender.SendHandshake(routingId, FrameKind.Denied, new Denied { Code = code, Reason = reason });
+        }
     }
 
-    private void SendHandshake(byte[] routingId, byte kind, IMessage message)
+    private static string ReasonKey(DenyCode code) => code switch
     {
-        var size = message.CalculateSize();
-        var frame = new byte[size + 1];
-        frame[0] = kind;
-        message.WriteTo(frame.AsSpan(1));
-        SendFrame(routingId, frame, frame.Length);
-    }
-
-    private bool SendFrame(byte[] routingId, byte[] frame, int length)
-    {
-        try
-        {
-            var router = _router!;
-            return router.TrySendFrame(TimeSpan.Zero, routingId, more: true)
-                && router.TrySendFrame(TimeSpan.Zero, frame, length);
-        }
-        catch (NetMQException)
-        {
-            // RouterMandatory: the peer is gone. Its state is swept when it stops heart-beating.
-            return false;
-        }
-    }
-
-    private void FlushAll()
-    {
-        foreach (var connection in _connections.Values)
-        {
-            if (connection.Outbox.Length > 0)
-            {
-                Flush(connection);
-            }
-        }
-    }
-
-    private void Flush(BrokerConnection connection)
-    {
-        var plain = connection.Outbox.Written;
-        var needed = plain.Length + FrameSealer.Overhead;
-        if (_sealBuffer.Length < needed)
-        {
-            _sealBuffer = new byte[Math.Max(needed, _sealBuffer.Length * 2)];
-        }
-
-        var length = connection.Sealer!.Seal(plain, _sealBuffer);
-        var records = connection.OutboxRecords;
-        connection.Outbox.Reset();
-        connection.OutboxRecords = 0;
-        if (SendFrame(connection.RoutingId, _sealBuffer, length))
-        {
-            connection.MessagesOut += records;
-            BusTelemetry.MessagesOut.Add(records, BusTelemetry.Side("broker"));
-            BusTelemetry.BytesOut.Add(length, BusTelemetry.Side("broker"));
-        }
-        else
-        {
-            connection.Dropped += records;
-            _droppedTotal += records;
-            BusTelemetry.Drops.Add(records, BusTelemetry.Side("broker"), BusTelemetry.Reason("client-queue-full"));
-            WarnOnce(connection.Id + "/full", $"dropping messages for '{connection.Component}' ({connection.Id}): its queue is full or it is gone");
-        }
-    }
+        DenyCode.DenyNoSession => "no-session",
+        DenyCode.DenyUnknownComponent => "unknown-component",
+        DenyCode.DenyUnlistedKey => "unlisted-key",
+        DenyCode.DenyProofFailed => "proof-failed",
+        DenyCode.DenyReplayedProof => "replayed-proof",
+        _ => "protocol",
+    };
 
     private void Sweep()
     {
@@ -565,15 +380,11 @@ public sealed class BrokerEngine : IAsyncDisposable
             }
         }
 
-        foreach (var (correlation, pending) in _pendingRequests.ToList())
-        {
-            if (pending.Expires < now || !_connections.ContainsKey(pending.Requester.Id))
-            {
-                _pendingRequests.Remove(correlation);
-            }
-        }
-
+        _routes.Sweep(now, c => _connections.ContainsKey(c.Id));
+        _admission.Sweep(now);
         _streams.Sweep(now);
+        _refusals.Flush();
+
         if (_warnedPeers.Count > 10_000)
         {
             _warnedPeers.Clear();
@@ -582,8 +393,10 @@ public sealed class BrokerEngine : IAsyncDisposable
 
     private void Remove(BrokerConnection connection, string why)
     {
+        _routes.Forget(connection);
         if (_connections.Remove(connection.Id) && connection.Authenticated)
         {
+            _routing.FailRequestsDeliveredTo(connection);
             _streams.OnRemoved(connection);
             _connectedCount--;
             _logger.LogInformation("bus client '{Component}' ({Connection}) removed: {Why}", connection.Component, connection.Id, why);
@@ -600,31 +413,9 @@ public sealed class BrokerEngine : IAsyncDisposable
         }
     }
 
-    private StatusReport Snapshot()
-    {
-        var report = new StatusReport { DeniedTotal = _deniedTotal, DroppedTotal = _droppedTotal };
-        foreach (var c in _connections.Values.Where(c => c.Authenticated).OrderBy(c => c.Component, StringComparer.Ordinal))
-        {
-            var client = new ClientReport
-            {
-                Component = c.Component,
-                ConnectionId = c.Id,
-                MessagesIn = c.MessagesIn,
-                MessagesOut = c.MessagesOut,
-                Dropped = c.Dropped,
-                Denied = c.Denied,
-            };
-            client.Subscriptions.AddRange(c.Subscriptions.Select(s => s.Text));
-            report.Clients.Add(client);
-        }
-
-        return report;
-    }
-
-    internal static BrokerStatus ToStatus(StatusReport report) => new(
-        report.Clients.Select(c => new BrokerClientStatus(c.Component, c.ConnectionId, c.Subscriptions.ToArray(), c.MessagesIn, c.MessagesOut, c.Dropped, c.Denied)).ToArray(),
-        report.DeniedTotal,
-        report.DroppedTotal);
-
-    private static string Key(byte[] routingId) => Convert.ToHexString(routingId);
+    /// <summary>
+    /// The connection id used in state, status, WELCOME and logs: a keyed hash of the routing id, so it reveals nothing
+    /// about NetMQ's (sequential) routing ids and cannot be used to predict or claim one.
+    /// </summary>
+    private string Key(byte[] routingId) => Convert.ToHexStringLower(HMACSHA256.HashData(_connectionIdKey, routingId).AsSpan(0, 8));
 }

@@ -21,6 +21,11 @@ internal sealed class BrokerHealthCheck(BrokerEngine engine) : IHealthCheck
             ["denied"] = status.DeniedTotal,
             ["dropped"] = status.DroppedTotal,
         };
+        foreach (var (reason, count) in status.Refusals)
+        {
+            data["refused." + reason] = count;
+        }
+
         return HealthCheckResult.Healthy($"serving on {engine.BoundEndpoint} with {status.Clients.Count} authenticated client(s)", data);
     }
 }

@@ -11,8 +11,8 @@ namespace AICO.Bus;
 internal sealed class BrokerStreams(
     BrokerOptions options,
     Func<IEnumerable<BrokerConnection>> connections,
-    Action<BrokerConnection, string, string, string> refuse,
-    Action<BrokerConnection, string> countDrop)
+    RefusalLog refusals,
+    BrokerSender sender)
 {
     private const int MaxWindow = BusStreamLimits.MaxWindow;
     private const int MaxStreamsPerConnection = BusStreamLimits.MaxStreamsPerConnection;
@@ -45,7 +45,7 @@ internal sealed class BrokerStreams(
         if (!_routes.TryGetValue(control.CorrelationId, out var route) || route.Requester != connection)
         {
             // Late controls for a stream that just ended are normal; someone else's stream is not theirs to steer.
-            countDrop(connection, "unroutable-stream-control");
+            CountDrop(connection, "unroutable-stream-control");
             return;
         }
 
@@ -76,7 +76,7 @@ internal sealed class BrokerStreams(
             }
             else
             {
-                refuse(route.Requester, route.Topic, route.Correlation, $"the responder '{connection.Component}' went away before the stream ended");
+                Refuse(route.Requester, route.Topic, route.Correlation, $"the responder '{connection.Component}' went away before the stream ended");
             }
         }
     }
@@ -89,7 +89,7 @@ internal sealed class BrokerStreams(
             Close(route);
             var reason = $"the stream was idle for {options.MaxRequestLifetime.TotalSeconds:0} s";
             Send(route.Responder, new Control { Kind = ControlKind.ControlStreamCancel, CorrelationId = route.Correlation, Reason = reason });
-            refuse(route.Requester, route.Topic, route.Correlation, reason);
+            Refuse(route.Requester, route.Topic, route.Correlation, reason);
         }
     }
 
@@ -97,7 +97,8 @@ internal sealed class BrokerStreams(
     {
         var topic = Encoding.UTF8.GetString(message.Topic);
         var correlation = Encoding.UTF8.GetString(message.Correlation);
-        var refusal = message.Envelope.Length > options.MaxMessageBytes ? $"message of {message.Envelope.Length} bytes exceeds the broker limit of {options.MaxMessageBytes} bytes"
+        var refusal = message.Topic.Length > RecordWriter.MaxTopicBytes ? $"a topic is at most {RecordWriter.MaxTopicBytes} bytes"
+            : message.Envelope.Length > options.MaxMessageBytes ? $"message of {message.Envelope.Length} bytes exceeds the broker limit of {options.MaxMessageBytes} bytes"
             : !options.Permissions.MayPublish(connection.Component, message.Topic) ? options.Permissions.PublishRefusal(connection.Component, topic)
             : correlation.Length == 0 || message.Correlation.Length > MaxCorrelationBytes ? $"a stream request needs a correlation id of 1 to {MaxCorrelationBytes} bytes"
             : _routes.ContainsKey(correlation) ? "the correlation id is already in use by an open stream"
@@ -107,7 +108,7 @@ internal sealed class BrokerStreams(
         var responder = refusal is null ? ChooseResponder(message.Topic) : null;
         if (refusal is not null || responder is null)
         {
-            refuse(connection, topic, correlation, refusal ?? $"no subscriber for '{topic}'");
+            Refuse(connection, topic, correlation, refusal ?? $"no subscriber for '{topic}'");
             return;
         }
 
@@ -122,16 +123,16 @@ internal sealed class BrokerStreams(
         var correlation = Encoding.UTF8.GetString(message.Correlation);
         if (!_routes.TryGetValue(correlation, out var route) || route.Responder != connection)
         {
-            countDrop(connection, "unroutable-stream-frame");
+            CountDrop(connection, "unroutable-stream-frame");
             return;
         }
 
         if (op == RecordOp.StreamItem && route.Credit == 0)
         {
             Close(route);
-            countDrop(connection, "stream-credit-overrun");
+            CountDrop(connection, "stream-credit-overrun");
             Send(connection, new Control { Kind = ControlKind.ControlStreamCancel, CorrelationId = correlation, Reason = "an item was sent without credit" });
-            refuse(route.Requester, route.Topic, correlation, $"the responder '{connection.Component}' sent an item without credit");
+            Refuse(route.Requester, route.Topic, correlation, $"the responder '{connection.Component}' sent an item without credit");
             return;
         }
 
@@ -188,6 +189,15 @@ internal sealed class BrokerStreams(
         }
 
         return best;
+    }
+
+    private void CountDrop(BrokerConnection connection, string reason) => sender.CountDrops(connection, 1, reason);
+
+    private void Refuse(BrokerConnection connection, string topic, string correlation, string reason)
+    {
+        connection.Denied++;
+        refusals.Count("stream", $"'{connection.Component}' ({connection.Id}): {reason}");
+        Send(connection, new Control { Kind = ControlKind.ControlRefused, Topic = topic, Reason = reason, CorrelationId = correlation });
     }
 
     private void Close(StreamRoute route) => _routes.Remove(route.Correlation);

@@ -40,19 +40,20 @@ public sealed class TopicPermissions
 
     public static TopicPermissions Default { get; } = new(Defaults);
 
-    public ComponentPermissions? For(string component) => _byComponent.TryGetValue(component, out var p) ? p.Source : null;
+    /// <summary>The permissions of a component; an enrolled instance (component@name) has its component's.</summary>
+    public ComponentPermissions? For(string component) => _byComponent.TryGetValue(InstanceNames.ComponentOf(component), out var p) ? p.Source : null;
 
     public bool MayPublish(string component, ReadOnlySpan<byte> topic) =>
-        _byComponent.TryGetValue(component, out var p) && AnyPrefix(p.Publish, topic);
+        _byComponent.TryGetValue(InstanceNames.ComponentOf(component), out var p) && AnyPrefix(p.Publish, topic);
 
     public bool MaySubscribe(string component, ReadOnlySpan<byte> prefix) =>
-        _byComponent.TryGetValue(component, out var p) && AnyPrefix(p.Subscribe, prefix);
+        _byComponent.TryGetValue(InstanceNames.ComponentOf(component), out var p) && AnyPrefix(p.Subscribe, prefix);
 
     public string PublishRefusal(string component, string topic) =>
-        $"'{component}' may not publish to '{topic}' (allowed prefixes: {Describe(For(component)?.Publish, component)})";
+        $"'{component}' may not publish to '{topic}' (allowed prefixes: {Describe(For(component)?.Publish, InstanceNames.ComponentOf(component))})";
 
     public string SubscribeRefusal(string component, string prefix) =>
-        $"'{component}' may not subscribe to '{prefix}' (allowed prefixes: {Describe(For(component)?.Subscribe, component)})";
+        $"'{component}' may not subscribe to '{prefix}' (allowed prefixes: {Describe(For(component)?.Subscribe, InstanceNames.ComponentOf(component))})";
 
     private static string Describe(IReadOnlyList<string>? prefixes, string component) =>
         prefixes is null || prefixes.Count == 0

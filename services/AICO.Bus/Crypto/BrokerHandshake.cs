@@ -4,108 +4,95 @@ using Google.Protobuf;
 namespace AICO.Bus;
 
 /// <summary>
-/// The broker's half of one handshake attempt (docs/bus-protocol.md), without sockets: it is given each handshake
-/// frame a peer sent and answers with the frame to send back, the session keys and proven component, or a refusal.
+/// The broker's half of one handshake (Noise IK responder, docs/bus-protocol.md), without sockets: given the HELLO a
+/// peer sent, it answers with the ACCEPT frame to send back and the session keys and proven component, or a refusal.
+/// Checks run cheapest first: a replayed HELLO costs a lookup, a forged one a single key agreement, one from a key not
+/// on the allow-list two (the second reads which name it claims, for the reason given).
 /// </summary>
 internal sealed class BrokerHandshake(BrokerKeyring keyring)
 {
-    private byte[]? _ephemeralSecret;
-    private byte[]? _ee;
-    private byte[]? _es;
-    private byte[]? _challengeTranscript;
-    private byte[]? _brokerProof;
-    private string _component = "";
     private bool _finished;
 
     public HandshakeResult Receive(ReadOnlySpan<byte> frame)
     {
         if (_finished)
         {
-            return HandshakeResult.Refused(DenyCode.DenyProtocol, "this handshake is already finished", _component);
+            return HandshakeResult.Refused(DenyCode.DenyProtocol, "this handshake is already finished");
         }
 
+        _finished = true;
+        if (frame.IsEmpty || frame[0] != FrameKind.Hello)
+        {
+            return HandshakeResult.Refused(DenyCode.DenyProtocol, frame.IsEmpty ? "empty frame" : $"unexpected frame kind 0x{frame[0]:x2}: the handshake starts with HELLO");
+        }
+
+        var message = frame[1..];
+        if (message.Length < NoiseIK.Message1Overhead || message.Length > NoiseIK.Message1Overhead + BusHandshakeProtocol.MaxHelloPayload)
+        {
+            return HandshakeResult.Refused(DenyCode.DenyProtocol, $"a HELLO is a Noise IK first message of {NoiseIK.Message1Overhead} to {NoiseIK.Message1Overhead + BusHandshakeProtocol.MaxHelloPayload} bytes, got {message.Length} (protocol version {BusHandshakeProtocol.Version})");
+        }
+
+        var ephemeral = message[..X25519.KeyLength];
+        if (keyring.Replays.Contains(ephemeral))
+        {
+            return HandshakeResult.Refused(DenyCode.DenyReplayedProof, "replayed HELLO: this handshake was already accepted");
+        }
+
+        using var noise = new NoiseIKResponder(BusHandshakeProtocol.Prologue, keyring.StaticKey);
+        if (!noise.TryReadStatic(message, out var clientStatic))
+        {
+            return HandshakeResult.Refused(DenyCode.DenyProofFailed, "the HELLO was not made for this broker's public key, or was altered");
+        }
+
+        if (!noise.TryReadPayload(message, keyring.StaticSecretIfListed(clientStatic), out var payload))
+        {
+            return HandshakeResult.Refused(DenyCode.DenyProofFailed, "the peer failed to prove possession of the secret key of the public key it presented");
+        }
+
+        Hello hello;
         try
         {
-            var result = frame.IsEmpty ? HandshakeResult.Refused(DenyCode.DenyProtocol, "empty frame")
-                : frame[0] == FrameKind.Hello && _challengeTranscript is null ? OnHello(frame[1..])
-                : frame[0] == FrameKind.Auth && _challengeTranscript is not null ? OnAuth(Auth.Parser.ParseFrom(frame[1..]))
-                : frame[0] == FrameKind.Auth ? HandshakeResult.Refused(DenyCode.DenyNoSession, "AUTH without a pending challenge: send HELLO first")
-                : HandshakeResult.Refused(DenyCode.DenyProtocol, $"unexpected frame kind 0x{frame[0]:x2} during the handshake", _component);
-            _finished = result.Status != HandshakeStatus.Continue;
-            return result;
+            hello = Hello.Parser.ParseFrom(payload);
         }
-        catch (Exception ex) when (ex is InvalidProtocolBufferException or CryptographicException)
+        catch (InvalidProtocolBufferException ex)
         {
-            _finished = true;
-            return HandshakeResult.Refused(DenyCode.DenyProtocol, "malformed handshake frame: " + ex.Message, _component);
+            return HandshakeResult.Refused(DenyCode.DenyProtocol, "malformed HELLO payload: " + ex.Message);
         }
+
+        return Admit(noise, hello, clientStatic, ephemeral);
     }
 
-    private HandshakeResult OnHello(ReadOnlySpan<byte> helloBytes)
+    private HandshakeResult Admit(NoiseIKResponder noise, Hello hello, byte[] clientStatic, ReadOnlySpan<byte> ephemeral)
     {
-        var hello = Hello.Parser.ParseFrom(helloBytes);
         var component = hello.Component ?? "";
-        if (hello.ProtocolVersion != HandshakeCrypto.ProtocolVersion)
+        if (hello.ProtocolVersion != BusHandshakeProtocol.Version)
         {
-            return HandshakeResult.Refused(DenyCode.DenyProtocol, $"protocol version {hello.ProtocolVersion} not supported (broker speaks {HandshakeCrypto.ProtocolVersion})", component);
+            return HandshakeResult.Refused(DenyCode.DenyProtocol, $"protocol version {hello.ProtocolVersion} not supported (broker speaks {BusHandshakeProtocol.Version})", component);
         }
 
-        if (!keyring.TryGetListedKey(component, out _))
+        if (!keyring.TryGetListedKey(component, out var listed))
         {
-            return HandshakeResult.Refused(DenyCode.DenyUnknownComponent, $"component '{Printable(component)}' is not on the broker's allow-list", component);
+            return HandshakeResult.Refused(DenyCode.DenyUnknownComponent, keyring.IsRevoked(component)
+                ? EnrolledKeys.RevokedReason(component)
+                : $"component '{Printable(component)}' is not on the broker's allow-list", component);
         }
 
-        if (hello.ClientEphemeral.Length != HandshakeCrypto.KeyLength)
-        {
-            return HandshakeResult.Refused(DenyCode.DenyProtocol, "HELLO without a 32-byte ephemeral key", component);
-        }
-
-        var clientEphemeral = hello.ClientEphemeral.ToByteArray();
-        var (ephemeralSecret, ephemeralPublic) = HandshakeCrypto.NewEphemeral();
-        var nonce = RandomNumberGenerator.GetBytes(HandshakeCrypto.NonceLength);
-        _ee = HandshakeCrypto.Dh(ephemeralSecret, clientEphemeral);
-        _es = HandshakeCrypto.Dh(keyring.StaticSecret, clientEphemeral);
-        _ephemeralSecret = ephemeralSecret;
-        _challengeTranscript = HandshakeCrypto.ChallengeTranscript(helloBytes.ToArray(), ephemeralPublic, nonce);
-        _brokerProof = HandshakeCrypto.Tag(HandshakeCrypto.BrokerProofKey(_ee, _es, _challengeTranscript), _challengeTranscript);
-        _component = component;
-        var challenge = new Challenge
-        {
-            BrokerEphemeral = ByteString.CopyFrom(ephemeralPublic),
-            Nonce = ByteString.CopyFrom(nonce),
-            BrokerProof = ByteString.CopyFrom(_brokerProof),
-        };
-        return HandshakeResult.Continue([FrameKind.Challenge, .. challenge.ToByteArray()], component);
-    }
-
-    private HandshakeResult OnAuth(Auth auth)
-    {
-        var component = _component;
-        if (keyring.Replays.Contains(auth.ClientProof.Span))
-        {
-            return HandshakeResult.Refused(DenyCode.DenyReplayedProof, "replayed handshake proof", component);
-        }
-
-        keyring.TryGetListedKey(component, out var listed);
-        var clientStatic = auth.ClientStatic.ToByteArray();
         if (!CryptographicOperations.FixedTimeEquals(clientStatic, listed))
         {
-            return HandshakeResult.Refused(DenyCode.DenyUnlistedKey, $"the public key presented for '{component}' is not on the allow-list", component);
+            return HandshakeResult.Refused(DenyCode.DenyUnlistedKey, $"the public key presented for '{Printable(component)}' is not on the allow-list", component);
         }
 
-        var se = HandshakeCrypto.Dh(_ephemeralSecret!, listed);
-        var ss = HandshakeCrypto.Dh(keyring.StaticSecret, listed);
-        var transcript = HandshakeCrypto.AuthTranscript(_challengeTranscript!, _brokerProof!, clientStatic);
-        var proofKey = HandshakeCrypto.ClientProofKey(_ee!, _es!, se, ss, transcript);
-        if (!HandshakeCrypto.VerifyTag(proofKey, transcript, auth.ClientProof.Span))
+        var skew = keyring.Clock.GetUtcNow() - DateTimeOffset.FromUnixTimeMilliseconds(hello.TimestampUnixMillis);
+        if (skew.Duration() > BusHandshakeProtocol.ClockWindow)
         {
-            return HandshakeResult.Refused(DenyCode.DenyProofFailed, $"'{component}' failed to prove possession of its secret key", component);
+            return HandshakeResult.Refused(DenyCode.DenyReplayedProof,
+                $"the HELLO of '{Printable(component)}' is {skew.TotalSeconds:0} s off the broker's clock (at most {BusHandshakeProtocol.ClockWindow.TotalSeconds:0} s): replayed, or the clocks differ", component);
         }
 
-        keyring.Replays.Remember(auth.ClientProof.Span);
-        var (c2s, s2c) = HandshakeCrypto.SessionKeys(_ee!, _es!, se, ss, transcript, auth.ClientProof.ToByteArray());
-        _ephemeralSecret = _ee = _es = null;
-        return HandshakeResult.Established(new SessionKeys(c2s, s2c), component);
+        var accept = noise.WriteMessage2(ReadOnlySpan<byte>.Empty);
+        var (c2s, s2c) = noise.Split();
+        keyring.Replays.Remember(ephemeral);
+        return HandshakeResult.Established(new SessionKeys(c2s, s2c), component, [FrameKind.Accept, .. accept]);
     }
 
     internal static string Printable(string text) =>

@@ -47,7 +47,7 @@ internal sealed class FrameOpener(byte[] key) : IDisposable
             _aead.Decrypt(
                 _nonce,
                 frame.Slice(FrameSealer.HeaderLength, length),
-                frame.Slice(FrameSealer.HeaderLength + length, HandshakeCrypto.TagLength),
+                frame.Slice(FrameSealer.HeaderLength + length, FrameSealer.TagLength),
                 plaintext[..length],
                 frame[..FrameSealer.HeaderLength]);
         }

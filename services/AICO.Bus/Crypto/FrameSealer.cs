@@ -11,7 +11,8 @@ namespace AICO.Bus;
 internal sealed class FrameSealer(byte[] key) : IDisposable
 {
     public const int HeaderLength = 9;
-    public const int Overhead = HeaderLength + HandshakeCrypto.TagLength;
+    public const int TagLength = 16;
+    public const int Overhead = HeaderLength + TagLength;
 
     private readonly ChaCha20Poly1305 _aead = new(key);
     private readonly byte[] _nonce = new byte[12];
@@ -25,7 +26,7 @@ internal sealed class FrameSealer(byte[] key) : IDisposable
         BinaryPrimitives.WriteUInt64LittleEndian(output[1..HeaderLength], counter);
         BinaryPrimitives.WriteUInt64LittleEndian(_nonce.AsSpan(4), counter);
         var cipher = output.Slice(HeaderLength, plaintext.Length);
-        var tag = output.Slice(HeaderLength + plaintext.Length, HandshakeCrypto.TagLength);
+        var tag = output.Slice(HeaderLength + plaintext.Length, TagLength);
         _aead.Encrypt(_nonce, plaintext, cipher, tag, output[..HeaderLength]);
         return plaintext.Length + Overhead;
     }

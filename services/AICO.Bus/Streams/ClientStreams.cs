@@ -14,7 +14,7 @@ namespace AICO.Bus;
 /// early (its caller went away). Responder: <see cref="BusReplyStream"/>s, steered by credit and cancel controls.
 /// The On* methods run on the client's poller thread; records go out through the client's ordered outbound queue.
 /// </summary>
-internal sealed class ClientStreams(ClientStreams.SendMessage sendMessage, Func<(byte[] Buffer, int Length), ValueTask> enqueue, Action<string> countDrop)
+internal sealed class ClientStreams(ClientStreams.SendMessage sendMessage, Func<EncodedRecord, ValueTask> enqueue, Action<string> countDrop)
 {
     public delegate ValueTask SendMessage(RecordOp op, ulong slot, string topic, string correlation, string messageType, ReadOnlyMemory<byte> payload, Activity? activity, CancellationToken cancellationToken);
 
@@ -181,7 +181,7 @@ internal sealed class ClientStreams(ClientStreams.SendMessage sendMessage, Func<
         buffer[0] = (byte)RecordOp.Control;
         BinaryPrimitives.WriteInt32LittleEndian(buffer.AsSpan(1, 4), size);
         control.WriteTo(buffer.AsSpan(RecordWriter.RecordHeaderLength, size));
-        return enqueue((buffer, RecordWriter.RecordHeaderLength + size));
+        return enqueue(new EncodedRecord(buffer, RecordWriter.RecordHeaderLength + size));
     }
 
     /// <summary>The requester's buffer: at most the window of items plus the end, because the broker enforces credit.</summary>

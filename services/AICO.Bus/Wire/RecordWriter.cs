@@ -13,6 +13,7 @@ internal sealed class RecordWriter(int initialCapacity = 64 * 1024)
 {
     public const int RecordHeaderLength = 5;
     public const int MaxTopicBytes = 1024;
+    public const int MaxCorrelationBytes = 256;
     public const int MaxComponentBytes = 255;
 
     private byte[] _buffer = new byte[initialCapacity];
@@ -33,6 +34,7 @@ internal sealed class RecordWriter(int initialCapacity = 64 * 1024)
 
     public void WriteMessage(RecordOp op, ulong ackId, ReadOnlySpan<byte> topic, ReadOnlySpan<byte> source, ReadOnlySpan<byte> correlation, ReadOnlySpan<byte> envelope)
     {
+        CheckFields(topic.Length, source.Length, correlation.Length);
         var size = MessageHeaderSize(topic.Length, source.Length, correlation.Length) + envelope.Length;
         var body = Begin(op, size);
         var at = WriteHeader(body, ackId, topic, source, correlation);
@@ -45,7 +47,7 @@ internal sealed class RecordWriter(int initialCapacity = 64 * 1024)
     {
         Span<byte> topicBytes = stackalloc byte[MaxTopicBytes];
         var topicLength = Encoding.UTF8.GetBytes(topic, topicBytes);
-        Span<byte> correlationBytes = stackalloc byte[256];
+        Span<byte> correlationBytes = stackalloc byte[MaxCorrelationBytes];
         var correlationLength = Encoding.UTF8.GetBytes(correlation, correlationBytes);
         var envelopeSize = envelope.CalculateSize();
         var size = MessageHeaderSize(topicLength, 0, correlationLength) + envelopeSize;
@@ -63,9 +65,9 @@ internal sealed class RecordWriter(int initialCapacity = 64 * 1024)
     {
         var topicLength = Encoding.UTF8.GetByteCount(topic);
         var correlationLength = Encoding.UTF8.GetByteCount(correlation);
-        if (topicLength > MaxTopicBytes || correlationLength > 256)
+        if (topicLength > MaxTopicBytes || correlationLength > MaxCorrelationBytes)
         {
-            throw new ArgumentException($"a topic is at most {MaxTopicBytes} UTF-8 bytes and a correlation id at most 256");
+            throw new ArgumentException($"a topic is at most {MaxTopicBytes} UTF-8 bytes and a correlation id at most {MaxCorrelationBytes}");
         }
 
         var envelopeSize = envelope.CalculateSize();
@@ -102,13 +104,17 @@ internal sealed class RecordWriter(int initialCapacity = 64 * 1024)
         return _buffer.AsSpan(Length, bodySize);
     }
 
+    /// <summary>Checked before a record is begun, so a refused field never leaves a header without its body.</summary>
+    private static void CheckFields(int topic, int source, int correlation)
+    {
+        if (topic > MaxTopicBytes || source > MaxComponentBytes || correlation > MaxCorrelationBytes)
+        {
+            throw new ArgumentException($"topic ({topic} bytes, at most {MaxTopicBytes}), source ({source}, at most {MaxComponentBytes}) or correlation id ({correlation}, at most {MaxCorrelationBytes}) too long for a bus record");
+        }
+    }
+
     private static int WriteHeader(Span<byte> body, ulong ackId, ReadOnlySpan<byte> topic, ReadOnlySpan<byte> source, ReadOnlySpan<byte> correlation)
     {
-        if (topic.Length > MaxTopicBytes || source.Length > MaxComponentBytes || correlation.Length > ushort.MaxValue)
-        {
-            throw new ArgumentException("topic, source or correlation id too long for a bus record");
-        }
-
         BinaryPrimitives.WriteUInt64LittleEndian(body, ackId);
         var at = 8;
         BinaryPrimitives.WriteUInt16LittleEndian(body[at..], (ushort)topic.Length);

@@ -33,6 +33,12 @@ public sealed class EnrolmentRegistry(AicoPaths paths)
             return [];
         }
 
+        return Parse(bytes, path);
+    }
+
+    /// <summary>The entries in <paramref name="bytes"/> (the content of <paramref name="path"/>); damaged content is a <see cref="KeyStoreException"/>.</summary>
+    public static IReadOnlyList<EnrolledInstance> Parse(byte[] bytes, string path)
+    {
         RegistryFile? file;
         try
         {

@@ -1,0 +1,90 @@
+using AICO.Logging;
+using AICO.LogStore;
+using Microsoft.Extensions.Logging;
+
+namespace AICO.LogStore.Tests;
+
+public sealed class LogBatchWriterTests : IDisposable
+{
+    private readonly TempDatabase _db = new();
+
+    public void Dispose() => _db.Dispose();
+
+    [Fact]
+    public void A_batch_lands_in_one_transaction_with_every_field_and_is_acknowledged_up_to_its_last_sequence()
+    {
+        var writer = new LogBatchWriter(_db.Database);
+        var batch = TestLogs.Batch("gateway/a1", 1, 3);
+        batch.Entries[0].ExtraJson = "{\"UserId\":\"u1\"}";
+        var acks = writer.Write([batch]);
+
+        Assert.Equal(3, acks["gateway/a1"]);
+        var rows = _db.Query(c => LogQuery.Read(c, new LogFilter()));
+        Assert.Equal(3, rows.Count);
+        Assert.Equal("2026-11-25T12:00:00.001000Z", rows[0].Timestamp);
+        Assert.Equal("INFO", rows[0].Level);
+        Assert.Equal("gateway", rows[0].Component);
+        Assert.Equal("AICO.Gateway", rows[0].Subsystem);
+        Assert.Equal("ChatEndpoints", rows[0].Module);
+        Assert.Equal("{\"UserId\":\"u1\"}", rows[0].Extra);
+        Assert.Equal(1, _db.Scalar("SELECT count(*) FROM logs WHERE topic = 'logs/gateway/AICO.Gateway.ChatEndpoints' AND sequence = 1"));
+    }
+
+    [Fact]
+    public void Resent_records_are_kept_once_and_counted_as_duplicates()
+    {
+        var writer = new LogBatchWriter(_db.Database);
+        writer.Write([TestLogs.Batch("gateway/a1", 1, 10)]);
+        var acks = writer.Write([TestLogs.Batch("gateway/a1", 6, 10)]);
+
+        Assert.Equal(15, acks["gateway/a1"]);
+        Assert.Equal(15, _db.Scalar("SELECT count(*) FROM logs"));
+        Assert.Equal(5, _db.Scalar("SELECT duplicates FROM log_producers WHERE producer = 'gateway/a1'"));
+        Assert.Equal(15, _db.Scalar("SELECT received FROM log_producers WHERE producer = 'gateway/a1'"));
+    }
+
+    [Fact]
+    public void A_gap_is_recorded_the_acknowledgement_stops_before_it_and_a_restarted_writer_continues_the_accounting()
+    {
+        var writer = new LogBatchWriter(_db.Database);
+        var acks = writer.Write([TestLogs.Batch("modelservice/b2", 1, 5), TestLogs.Batch("modelservice/b2", 11, 5)]);
+        Assert.Equal(5, acks["modelservice/b2"]);
+        Assert.Equal(5, _db.Scalar("SELECT gaps FROM log_producers WHERE producer = 'modelservice/b2'"));
+
+        // A new consumer process: the accounting comes back from the database, including the rows above the gap.
+        var restarted = new LogBatchWriter(_db.Database);
+        acks = restarted.Write([TestLogs.Batch("modelservice/b2", 6, 5)]);
+        Assert.Equal(15, acks["modelservice/b2"]);
+        Assert.Equal(0, _db.Scalar("SELECT gaps FROM log_producers WHERE producer = 'modelservice/b2'"));
+        Assert.Equal(15, _db.Scalar("SELECT contiguous FROM log_producers WHERE producer = 'modelservice/b2'"));
+    }
+
+    [Fact]
+    public void Producers_are_accounted_separately()
+    {
+        var writer = new LogBatchWriter(_db.Database);
+        var acks = writer.Write([TestLogs.Batch("gateway/a1", 1, 3), TestLogs.Batch("broker/c3", 1, 7)]);
+        Assert.Equal(3, acks["gateway/a1"]);
+        Assert.Equal(7, acks["broker/c3"]);
+        var stats = _db.Query(LogStatistics.Read);
+        Assert.Equal(10, stats.Rows);
+        Assert.Equal(3, stats.ByComponent["gateway"]);
+        Assert.Equal(7, stats.ByComponent["broker"]);
+        Assert.Equal(2, stats.Producers.Count);
+        Assert.Equal("2026-11-25T12:00:00.001000Z", stats.Oldest);
+    }
+
+    [Fact]
+    public async Task While_another_connection_holds_the_write_lock_the_writer_waits_and_loses_nothing()
+    {
+        var writer = new LogBatchWriter(_db.Database);
+        using var blocker = _db.Database.Open();
+        using var lockTx = blocker.BeginTransaction(System.Data.IsolationLevel.Serializable, deferred: false);
+        var write = Task.Run(() => writer.Write([TestLogs.Batch("gateway/a1", 1, 50)]));
+        await Task.WhenAny(write, Task.Delay(300));
+        Assert.False(write.IsCompleted, "the write must wait for the lock, not fail or bypass it");
+        lockTx.Rollback();
+        Assert.Equal(50, (await write)["gateway/a1"]);
+        Assert.Equal(50, _db.Scalar("SELECT count(*) FROM logs"));
+    }
+}
