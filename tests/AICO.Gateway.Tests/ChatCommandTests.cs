@@ -11,58 +11,12 @@ public class ChatCommandTests(GatewayOverBusFixture fixture) : IClassFixture<Gat
 {
     private ProcessStartInfo Cli(params string[] args)
     {
-        var paths = new AicoPaths(fixture.Gateway.DataDirectory, Path.Combine(fixture.Gateway.DataDirectory, "run"));
-        var info = GatewayProcess.DotnetStartInfo("aico.dll", paths, args);
-        info.Environment["ASPNETCORE_URLS"] = fixture.Gateway.BaseAddress.ToString();
-        return info;
-    }
-
-    [Fact]
-    public async Task Aico_chat_prints_each_token_before_the_stand_in_has_written_the_next()
-    {
-        fixture.Ollama.DripTokens = 4;
-        var before = fixture.Ollama.TokensWritten;
-        using var cli = Process.Start(Cli("chat", "hello", "--model", FakeOllamaServer.GatedModel))!;
-        var error = cli.StandardError.ReadToEndAsync();
-        // stdout is read on its own thread, character by character, so each piece is seen the moment aico prints it.
-        var output = System.Threading.Channels.Channel.CreateUnbounded<char>();
-        var reader = new Thread(() =>
+        return TestProcess.DotnetStartInfo(TestProcess.Cli, args, new Dictionary<string, string>
         {
-            int c;
-            while ((c = cli.StandardOutput.Read()) >= 0)
-            {
-                output.Writer.TryWrite((char)c);
-            }
-
-            output.Writer.TryComplete();
-        }) { IsBackground = true };
-        reader.Start();
-        var printed = new StringBuilder();
-        using var timeout = new CancellationTokenSource(GatewayProcess.Deadline);
-        for (var i = 0; i < 4; i++)
-        {
-            var expected = string.Concat(Enumerable.Range(0, i + 1).Select(FakeOllamaServer.StreamToken));
-            while (printed.ToString() != expected)
-            {
-                Assert.True(await output.Reader.WaitToReadAsync(timeout.Token), $"aico chat ended early: printed '{printed}', stderr: {await error}");
-                while (output.Reader.TryRead(out var c))
-                {
-                    printed.Append(c);
-                }
-            }
-
-            Assert.Equal(i + 1, fixture.Ollama.TokensWritten - before);
-            fixture.Ollama.Gate.Release();
-        }
-
-        await foreach (var c in output.Reader.ReadAllAsync(timeout.Token))
-        {
-            printed.Append(c);
-        }
-
-        await cli.WaitForExitAsync(timeout.Token);
-        Assert.True(cli.ExitCode == 0, await error);
-        Assert.Equal("t0 t1 t2 t3 \n", printed.ToString());
+            [AicoPaths.DataDirVariable] = fixture.Gateway.DataDirectory,
+            [AicoPaths.RuntimeDirVariable] = Path.Combine(fixture.Gateway.DataDirectory, "run"),
+            ["ASPNETCORE_URLS"] = fixture.Gateway.BaseAddress.ToString(),
+        });
     }
 
     [Fact]
@@ -72,7 +26,7 @@ public class ChatCommandTests(GatewayOverBusFixture fixture) : IClassFixture<Gat
         fixture.Ollama.DripInterval = TimeSpan.FromMilliseconds(5);
         using var cli = Process.Start(Cli("chat", "hello", "--model", FakeOllamaServer.DripModel, "--json"))!;
         var output = await cli.StandardOutput.ReadToEndAsync();
-        await cli.WaitForExitAsync().WaitAsync(GatewayProcess.Deadline);
+        await cli.WaitForExitAsync().WaitAsync(TestProcess.Deadline);
 
         Assert.True(cli.ExitCode == 0, await cli.StandardError.ReadToEndAsync());
         var events = output.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => JsonDocument.Parse(l).RootElement).ToList();
@@ -93,7 +47,7 @@ public class ChatCommandTests(GatewayOverBusFixture fixture) : IClassFixture<Gat
 
         using var cli = Process.Start(info)!;
         var error = await cli.StandardError.ReadToEndAsync();
-        await cli.WaitForExitAsync().WaitAsync(GatewayProcess.Deadline);
+        await cli.WaitForExitAsync().WaitAsync(TestProcess.Deadline);
 
         Assert.Equal(1, cli.ExitCode);
         Assert.Contains("the gateway is not reachable at", error);
