@@ -43,6 +43,7 @@ public static class BusCommands
                 Clients = status.Clients,
                 DeniedTotal = status.DeniedTotal,
                 DroppedTotal = status.DroppedTotal,
+                Refusals = status.Refusals,
             };
             if (parse.GetValue(json))
             {
@@ -52,10 +53,15 @@ public static class BusCommands
 
             console.Line($"Broker {report.Endpoint}: reachable, authenticated as '{report.AuthenticatedAs}'.");
             console.Line($"{status.Clients.Count} client(s), {status.DeniedTotal} denial(s), {status.DroppedTotal} drop(s) in total.");
+            if (status.Refusals.Count > 0)
+            {
+                console.Line("Refused by reason: " + string.Join(", ", status.Refusals.Select(r => $"{r.Key} {r.Value}")));
+            }
+
             foreach (var c in status.Clients)
             {
                 var subscriptions = c.Subscriptions.Count == 0 ? "-" : string.Join(", ", c.Subscriptions.Select(s => s.Length == 0 ? "(all)" : s));
-                console.Line($"  {c.Component,-13} {c.ConnectionId,-12} in {c.MessagesIn,-8} out {c.MessagesOut,-8} dropped {c.Dropped,-6} denied {c.Denied,-6} subscriptions: {subscriptions}");
+                console.Line($"  {c.Component,-13} {c.ConnectionId,-16} in {c.MessagesIn,-8} out {c.MessagesOut,-8} dropped {c.Dropped,-6} denied {c.Denied,-6} subscriptions: {subscriptions}");
             }
 
             return ExitCodes.Ok;

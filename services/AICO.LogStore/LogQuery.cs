@@ -168,18 +168,11 @@ public static class LogQuery
     }
 
     /// <summary>
-    /// Level names are our constants, written into the SQL as literals so that SQLite can use the partial index on
-    /// warning-and-worse rows (ix_logs_severe): a query uses a partial index only when it states the index's condition.
+    /// Level names are our constants, written into the SQL as literals; the time index (ix_logs_time) carries the
+    /// level, so a rare level is found by scanning index entries, not table rows.
     /// </summary>
-    internal static string LevelClause(LogLevel minimum)
-    {
-        var names = string.Join(", ", LogLevelNames.AtLeast(minimum).Select(n => $"'{n}'"));
-        return minimum >= LogLevel.Warning
-            ? $"level IN ({names}) AND level IN ({SevereLevels})"
-            : $"level IN ({names})";
-    }
-
-    private static readonly string SevereLevels = string.Join(", ", LogLevelNames.AtLeast(LogLevel.Warning).Select(n => $"'{n}'"));
+    internal static string LevelClause(LogLevel minimum) =>
+        $"level IN ({string.Join(", ", LogLevelNames.AtLeast(minimum).Select(n => $"'{n}'"))})";
 
     private static string EscapeLike(string text) =>
         text.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("%", "\\%", StringComparison.Ordinal).Replace("_", "\\_", StringComparison.Ordinal);

@@ -7,10 +7,14 @@ internal static class BenchmarkCatalog
     {
         ["logging-pipeline"] = ("Log pipeline end to end (producers -> broker -> consumer -> SQLCipher) vs raw batch writes", LoggingPipelineBenchmark.RunAsync),
         ["logging-call"] = ("ILogger call cost on the caller's thread with the bus logger", LoggingCallBenchmark.RunAsync),
+        ["bus-under-attack"] = ("Publish-to-deliver p50/p99 of a legitimate pair, quiet vs 1,000 keyless connections and HELLO streamers", BusUnderAttackBenchmark.RunAsync),
+        ["bus-handshake"] = ("Bus handshake without sockets: v1 (NaCl.Net, 3 messages) vs v2 (Noise IK on libsodium), same run", HandshakeBenchmark.RunAsync),
         ["bus"] = ("AICO broker vs a raw NetMQ CURVE XSUB/XPUB proxy: msgs/s, losses, request/reply p50/p99", BusBenchmark.RunAsync),
         ["bus-netns"] = ("Request/reply p50/p99 with the responder across a network-namespace link vs on loopback (root)", NetnsBusBenchmark.RunAsync),
         ["bus-echo"] = ("(child of bus-netns) an echo responder on the bus", NetnsBusBenchmark.EchoAsync),
         ["embeddings"] = ("Embeddings in-process vs HTTP -> gateway -> bus -> model service, concurrency 1 and 16", EmbeddingsBenchmark.RunAsync),
+        ["logging-queries"] = ("The filters of aico logs ls / GET /api/v1/logs on a 1,000,000-row encrypted database: p50/p99", LogQueryBenchmark.RunAsync),
+        ["logging-codec"] = ("Log batch wire format: hand-written codec vs protobuf (Google.Protobuf), encode and decode", LogCodecBenchmark.RunAsync),
         ["storage"] = ("Batched log inserts: SQLCipher via AICO.Storage vs the same SQLite unkeyed", StorageInsertBenchmark.RunAsync),
     };
 

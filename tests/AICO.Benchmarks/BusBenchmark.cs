@@ -25,15 +25,18 @@ internal static class BusBenchmark
         Console.WriteLine($"bus benchmark: {messages:N0} messages of {size} B, {requests:N0} requests, {Environment.ProcessorCount} cores");
         var raw = RawCurveProxy(messages, size);
         Console.WriteLine($"  raw NetMQ CURVE XSUB/XPUB proxy: {raw.Rate:N0} msgs/s, lost {raw.Lost:N0}");
-        var aico = await AicoBrokerAsync(messages, size);
-        Console.WriteLine($"  AICO broker (authenticated, sealed): {aico.Rate:N0} msgs/s, lost {aico.Lost:N0}");
+        var aico = await AicoBrokerAsync(messages, size, greetingGate: true);
+        Console.WriteLine($"  AICO broker (authenticated, sealed, behind the greeting gate): {aico.Rate:N0} msgs/s, lost {aico.Lost:N0}");
+        var ungated = await AicoBrokerAsync(messages, size, greetingGate: false);
+        Console.WriteLine($"  AICO broker without the gate (router on the public port): {ungated.Rate:N0} msgs/s, lost {ungated.Lost:N0}");
         var (p50, p99, mean) = await RequestReplyAsync(requests);
 
         Console.WriteLine();
         Console.WriteLine("| path | msgs/s | lost | ratio to raw |");
         Console.WriteLine("| --- | ---: | ---: | ---: |");
         Console.WriteLine($"| raw NetMQ CURVE XSUB/XPUB proxy, HWM 0 | {raw.Rate:N0} | {raw.Lost:N0} | 1.00x |");
-        Console.WriteLine($"| AICO broker, authenticated clients | {aico.Rate:N0} | {aico.Lost:N0} | {aico.Rate / raw.Rate:0.00}x |");
+        Console.WriteLine($"| AICO broker, authenticated clients, behind the greeting gate | {aico.Rate:N0} | {aico.Lost:N0} | {aico.Rate / raw.Rate:0.00}x |");
+        Console.WriteLine($"| AICO broker without the gate (what the relay costs) | {ungated.Rate:N0} | {ungated.Lost:N0} | {ungated.Rate / raw.Rate:0.00}x |");
         Console.WriteLine();
         Console.WriteLine($"request/reply through the AICO broker ({requests:N0} sequential round trips): p50 {p50:0.000} ms, p99 {p99:0.000} ms, mean {mean:0.000} ms");
         return aico.Lost == 0 ? 0 : 1;
@@ -123,11 +126,11 @@ internal static class BusBenchmark
         return (received / elapsed.TotalSeconds, messages - received);
     }
 
-    private static async Task<(double Rate, long Lost)> AicoBrokerAsync(int messages, int size)
+    private static async Task<(double Rate, long Lost)> AicoBrokerAsync(int messages, int size, bool greetingGate)
     {
         var keys = Components.Clients.ToDictionary(c => c, _ => CurveKeyPair.Generate());
         var brokerKeys = CurveKeyPair.Generate();
-        await using var broker = new BrokerEngine(brokerKeys, keys.ToDictionary(k => k.Key, k => k.Value.PublicKeyZ85), new BrokerOptions { Endpoint = "tcp://127.0.0.1:0" });
+        await using var broker = new BrokerEngine(brokerKeys, keys.ToDictionary(k => k.Key, k => k.Value.PublicKeyZ85), new BrokerOptions { Endpoint = "tcp://127.0.0.1:0", UseGreetingGate = greetingGate });
         broker.Start();
         await using var publisher = Client(broker, brokerKeys, Components.Gateway, keys);
         await using var subscriber = Client(broker, brokerKeys, Components.LogConsumer, keys);
@@ -198,7 +201,7 @@ internal static class BusBenchmark
         return (samples[(int)(requests * 0.50)], samples[Math.Min(requests - 1, (int)(requests * 0.99))], samples.Average());
     }
 
-    private static BusClient Client(BrokerEngine broker, CurveKeyPair brokerKeys, string component, Dictionary<string, CurveKeyPair> keys)
+    internal static BusClient Client(BrokerEngine broker, CurveKeyPair brokerKeys, string component, Dictionary<string, CurveKeyPair> keys)
     {
         var client = new BusClient(
             new ComponentKeys { Component = component, KeyPair = keys[component], BrokerPublicKeyZ85 = brokerKeys.PublicKeyZ85 },
@@ -207,7 +210,7 @@ internal static class BusBenchmark
         return client;
     }
 
-    private static int Option(string[] args, string name, int fallback)
+    internal static int Option(string[] args, string name, int fallback)
     {
         var at = Array.IndexOf(args, name);
         return at >= 0 && at + 1 < args.Length && int.TryParse(args[at + 1], out var value) && value > 0 ? value : fallback;

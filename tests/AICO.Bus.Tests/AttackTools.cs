@@ -1,11 +1,7 @@
 using System.Buffers.Binary;
-using System.Net;
-using System.Net.Sockets;
 using System.Text;
 using AICO.Security;
 using Google.Protobuf;
-using NetMQ;
-using NetMQ.Sockets;
 
 namespace AICO.Bus.Tests;
 
@@ -48,137 +44,6 @@ internal static class RawRecord
         BinaryPrimitives.WriteUInt16LittleEndian(bytes, (ushort)length);
         return bytes;
     }
-}
-
-/// <summary>Raw peers that flood the broker without keys (ZMTP 1.0) or with only its public key (CURVE).</summary>
-internal sealed class Flood : IAsyncDisposable
-{
-    private readonly string _endpoint;
-    private readonly CurveKeyPair _brokerKeys;
-    private readonly List<Socket> _sockets = [];
-    private readonly CancellationTokenSource _stop = new();
-    private readonly List<Task> _streamers = [];
-
-    public Flood(string endpoint, CurveKeyPair brokerKeys)
-    {
-        _endpoint = endpoint;
-        _brokerKeys = brokerKeys;
-    }
-
-    public long HellosStreamed;
-
-    /// <summary>Opens <paramref name="count"/> keyless ZMTP 1.0 connections, each sending one HELLO, and keeps them open.</summary>
-    public async Task OpenKeylessHellosAsync(int count)
-    {
-        var port = Port(_endpoint);
-        var hello = KeylessHelloBytes();
-        using var gate = new SemaphoreSlim(64);
-        var tasks = Enumerable.Range(0, count).Select(async _ =>
-        {
-            await gate.WaitAsync();
-            try
-            {
-                var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-                lock (_sockets)
-                {
-                    _sockets.Add(socket);
-                }
-
-                await socket.ConnectAsync(IPAddress.Loopback, port);
-                await socket.SendAsync(hello, SocketFlags.None);
-            }
-            catch (SocketException)
-            {
-                // Refused or reset by the broker: that is one of the outcomes under test.
-            }
-            finally
-            {
-                gate.Release();
-            }
-        });
-        await Task.WhenAll(tasks);
-    }
-
-    /// <summary>A keyless ZMTP 1.0 connection sending HELLOs as fast as it can, reconnecting whenever it is closed.</summary>
-    public void StartKeylessHelloStreamer()
-    {
-        var port = Port(_endpoint);
-        var hello = KeylessHelloBytes()[2..];
-        _streamers.Add(Task.Run(async () =>
-        {
-            while (!_stop.IsCancellationRequested)
-            {
-                try
-                {
-                    using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-                    await socket.ConnectAsync(IPAddress.Loopback, port, _stop.Token);
-                    await socket.SendAsync(new byte[] { 0x01, 0x00 }, SocketFlags.None, _stop.Token);
-                    while (!_stop.IsCancellationRequested)
-                    {
-                        await socket.SendAsync(hello, SocketFlags.None, _stop.Token);
-                        Interlocked.Increment(ref HellosStreamed);
-                    }
-                }
-                catch (Exception ex) when (ex is SocketException or OperationCanceledException or IOException)
-                {
-                    await Task.Delay(1, CancellationToken.None);
-                }
-            }
-        }));
-    }
-
-    /// <summary>A CURVE peer (it knows the broker's public key, as every enrolled host does) streaming HELLOs on one connection.</summary>
-    public void StartCurveHelloStreamer()
-    {
-        _streamers.Add(Task.Factory.StartNew(() =>
-        {
-            using var socket = new DealerSocket();
-            socket.Options.Linger = TimeSpan.Zero;
-            socket.Options.CurveServerKey = _brokerKeys.PublicKey.ToArray();
-            socket.Options.CurveCertificate = new NetMQCertificate();
-            socket.Options.SendHighWatermark = 1000;
-            socket.Connect(_endpoint);
-            while (!_stop.IsCancellationRequested)
-            {
-                if (socket.TrySendFrame(TimeSpan.FromMilliseconds(50), HelloFrame()))
-                {
-                    Interlocked.Increment(ref HellosStreamed);
-                }
-
-                while (socket.TryReceiveFrameBytes(TimeSpan.Zero, out _))
-                {
-                }
-            }
-        }, TaskCreationOptions.LongRunning));
-    }
-
-    public async ValueTask DisposeAsync()
-    {
-        _stop.Cancel();
-        await Task.WhenAll(_streamers).WaitAsync(TimeSpan.FromSeconds(10)).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
-        lock (_sockets)
-        {
-            foreach (var socket in _sockets)
-            {
-                socket.Dispose();
-            }
-        }
-    }
-
-    public static byte[] HelloFrame()
-    {
-        // A well-formed HELLO for some other broker key: the broker pays one key agreement to find out.
-        return new ClientHandshake(Components.Cli, CurveKeyPair.Generate(), CurveKeyPair.Generate().PublicKey.ToArray()).Start();
-    }
-
-    /// <summary>ZMTP 1.0: the empty identity message, then one HELLO message (length = 1 + body, flags 0).</summary>
-    private static byte[] KeylessHelloBytes()
-    {
-        var frame = HelloFrame();
-        return [0x01, 0x00, (byte)(frame.Length + 1), 0x00, .. frame];
-    }
-
-    private static int Port(string endpoint) => new Uri(endpoint.Replace("tcp://", "http://", StringComparison.Ordinal)).Port;
 }
 
 /// <summary>An enrolled component driven by hand: it completes the handshake, then sends whatever records a test wants.</summary>

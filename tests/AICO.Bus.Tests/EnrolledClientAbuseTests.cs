@@ -8,6 +8,41 @@ namespace AICO.Bus.Tests;
 public class EnrolledClientAbuseTests
 {
     [Fact]
+    public async Task A_subscriber_that_stops_reading_cannot_grow_the_broker_past_its_byte_budget_and_is_disconnected()
+    {
+        await using var bus = new BusFixture(new BrokerOptions
+        {
+            ConnectionBudgetBytes = 8 * 1024 * 1024,
+            TotalBudgetBytes = 32 * 1024 * 1024,
+            StalledTimeout = TimeSpan.FromSeconds(1),
+            HeartbeatMisses = 600, // the stuck peer sends no pings: only its byte budget may get it removed here
+        });
+        var cli = await bus.AuthenticatedClientAsync(Components.Cli);
+        using var stuck = SessionPeer.Authenticate(bus, Components.Gateway, receiveHighWatermark: 1);
+        stuck.SendSealed(new Control { Kind = ControlKind.ControlSubscribe, RequestId = 1, Topic = "gateway/" });
+        using var publisher = SessionPeer.Authenticate(bus, Components.Gateway);
+        var before = GC.GetTotalMemory(forceFullCollection: true);
+
+        // 48 MiB for the stuck subscriber, never read: without a byte budget the broker queues all of it for its socket.
+        // The publisher is another connection, so everything it sent has left this process once the broker counted it.
+        var payload = new string('x', 512 * 1024);
+        for (var i = 0; i < 96; i++)
+        {
+            publisher.SendSealedRecords(RawRecord.Message(RecordOp.Publish, "gateway/flood", payload: payload));
+        }
+
+        await Eventually.TrueAsync(async () => (await cli.GetBrokerStatusAsync(BusFixture.Timeout())).Clients.Any(c => c.Component == Components.Gateway && c.MessagesIn == 96), "the broker took all 96 publishes");
+        var grown = GC.GetTotalMemory(forceFullCollection: true) - before;
+
+        Assert.True(grown < 24 * 1024 * 1024, $"the broker grew by {grown / (1024 * 1024)} MiB for one stuck subscriber with an 8 MiB budget");
+        var status = await cli.GetBrokerStatusAsync(BusFixture.Timeout());
+        Assert.True(status.DroppedTotal > 0, "messages past the budget are dropped and counted");
+        await Eventually.TrueAsync(async () => (await cli.GetBrokerStatusAsync(BusFixture.Timeout())).Clients.Count(c => c.Component == Components.Gateway) == 1, "the stuck subscriber is disconnected");
+        Assert.True((await cli.GetBrokerStatusAsync(BusFixture.Timeout())).Refusals.GetValueOrDefault("stalled") >= 1);
+        await AuthenticationTests.AssertGoodClientsWorkAsync(bus);
+    }
+
+    [Fact]
     public async Task A_publish_with_a_topic_over_1024_bytes_is_refused_and_other_subscribers_lose_nothing()
     {
         await using var bus = new BusFixture();

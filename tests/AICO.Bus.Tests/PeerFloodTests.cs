@@ -19,7 +19,7 @@ public class PeerFloodTests
         // NetMQ's router numbers connections 0x00 + a 32-bit counter; a broker that shows that id tells an attacker the next one.
         using var attacker = new RawZmtpPeer(1, identity: NextRoutingId(shown));
         await attacker.ConnectAsync(bus.Endpoint);
-        await attacker.SendFrameAsync(Flood.HelloFrame());
+        await attacker.SendFrameAsync(BusFlood.HelloFrame());
         await Task.WhenAny(attacker.Closed, Eventually.TrueAsync(() => attacker.Received.Count > 0, "the router took the claimed id"));
 
         var gateway = await bus.AuthenticatedClientAsync(Components.Gateway);
@@ -40,7 +40,7 @@ public class PeerFloodTests
         var consumer = await bus.AuthenticatedClientAsync(Components.LogConsumer);
         var received = Channel.CreateUnbounded<string>();
         await using var subscription = await consumer.SubscribeAsync("logs/", (m, _) => received.Writer.WriteAsync(Encoding.UTF8.GetString(m.Payload.Span)).AsTask(), BusFixture.Timeout());
-        await using var flood = new Flood(bus.Endpoint, bus.Keys.Broker);
+        await using var flood = new BusFlood(bus.Endpoint, bus.Keys.Broker);
         flood.StartKeylessHelloStreamer();
         flood.StartCurveHelloStreamer();
         await flood.OpenKeylessHellosAsync(1100);

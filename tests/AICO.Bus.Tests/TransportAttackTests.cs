@@ -53,7 +53,7 @@ public class TransportAttackTests
             var forgedPublish = new RecordWriter();
             forgedPublish.WriteMessage(RecordOp.Publish, 0, Encoding.UTF8.GetBytes("logs/gateway/forged"), [], [], Encoding.UTF8.GetBytes("forged-by-attacker"));
             await attacker.SendFrameAsync([FrameKind.Sealed, .. forgedPublish.Written.ToArray()]);
-            await attacker.SendFrameAsync(Flood.HelloFrame());
+            await attacker.SendFrameAsync(BusFlood.HelloFrame());
         }
         catch (IOException)
         {

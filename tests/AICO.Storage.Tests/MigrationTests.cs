@@ -26,7 +26,7 @@ public class MigrationTests
             Assert.Equal(LogColumns, Sql.Column(c, "SELECT name FROM pragma_table_info('logs') ORDER BY cid"));
             var indexes = Sql.Column(c, "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'logs' AND name NOT LIKE 'sqlite_%'");
             Assert.Equal(
-                ["ix_logs_severe", "ix_logs_timestamp", "ix_logs_trace_id", "ux_logs_producer_sequence"],
+                ["ix_logs_time", "ix_logs_trace_id", "ux_logs_producer_sequence"],
                 indexes.Order());
             Assert.Equal(MigrationCatalog.Default.Migrations.Select(m => $"{m.Version} {m.Name}"), Sql.Column(c, "SELECT version || ' ' || name FROM schema_migrations ORDER BY version"));
             return true;

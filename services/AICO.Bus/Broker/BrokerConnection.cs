@@ -25,6 +25,13 @@ internal sealed class BrokerConnection(byte[] routingId, string id, DateTime now
     public long Dropped { get; set; }
     public long Denied { get; set; }
 
+    /// <summary>Sealed bytes sent to this connection, and how many of them it has reported read (flow control).</summary>
+    public long SentBytes { get; set; }
+    public long ConsumedBytes { get; set; }
+
+    /// <summary>Since when messages for it are dropped for its byte budget (null while it keeps up).</summary>
+    public DateTime? OverBudgetSince { get; set; }
+
     public void Claim(string component)
     {
         Component = component;

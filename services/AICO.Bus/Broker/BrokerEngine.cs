@@ -47,7 +47,7 @@ public sealed class BrokerEngine : IAsyncDisposable
         _refusals = new RefusalLog(_logger);
         _admission = new HandshakeAdmission(options);
         _plain = new byte[options.MaxFrameBytes];
-        _sender = new BrokerSender(WarnOnce);
+        _sender = new BrokerSender(options, WarnOnce);
         _streams = new BrokerStreams(options, () => _connections.Values, _refusals, _sender);
         _routing = new BrokerRouting(options, _connections, _routes, _streams, _refusals, _sender, Remove, reader => BrokerStatusReport.Build(_connections.Values, _refusals, _sender.DroppedTotal, _options, reader));
     }
@@ -374,11 +374,18 @@ public sealed class BrokerEngine : IAsyncDisposable
                 _logger.LogWarning("bus client '{Component}' ({Connection}) missed its heartbeats: removed with its subscriptions", connection.Component, connection.Id);
                 Remove(connection, "heartbeat timeout");
             }
+            else if (connection.Authenticated && connection.OverBudgetSince is { } since && now - since > _options.StalledTimeout)
+            {
+                _refusals.Count("stalled", $"'{connection.Component}' ({connection.Id}) read nothing for {(now - since).TotalSeconds:0.#}s while over its byte budget: disconnected");
+                Remove(connection, "stalled: it stopped reading");
+            }
             else if (!connection.Authenticated && now - connection.Created > _options.HandshakeTimeout)
             {
                 Remove(connection, "handshake timeout");
             }
         }
+
+        _sender.ReleaseDeparted();
 
         _routes.Sweep(now, c => _connections.ContainsKey(c.Id));
         _admission.Sweep(now);
@@ -394,6 +401,8 @@ public sealed class BrokerEngine : IAsyncDisposable
     private void Remove(BrokerConnection connection, string why)
     {
         _routes.Forget(connection);
+        _admission.Ended(connection.Id);
+        _sender.Departed(connection);
         if (_connections.Remove(connection.Id) && connection.Authenticated)
         {
             _routing.FailRequestsDeliveredTo(connection);

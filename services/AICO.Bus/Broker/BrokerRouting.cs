@@ -73,6 +73,9 @@ internal sealed class BrokerRouting(
             case ControlKind.ControlPing:
                 Reply(connection, new Control { Kind = ControlKind.ControlPong, RequestId = control.RequestId });
                 break;
+            case ControlKind.ControlConsumed:
+                sender.Consumed(connection, control.ConsumedBytes);
+                break;
             case ControlKind.ControlBye:
                 remove(connection, "it said goodbye");
                 break;

@@ -18,6 +18,9 @@ internal sealed class ClientSession
 
     private static readonly TimeSpan Tick = TimeSpan.FromMilliseconds(100);
 
+    /// <summary>Read bytes reported to the broker at least this often (and with every heartbeat).</summary>
+    private const long ConsumedReportBytes = 256 * 1024;
+
     private readonly ComponentKeys _keys;
     private readonly byte[] _brokerPublic;
     private readonly BusClientOptions _options;
@@ -41,6 +44,8 @@ internal sealed class ClientSession
     private ClientHandshake? _handshake;
     private FrameSealer? _sealer;
     private int _wakePending;
+    private long _consumed;
+    private long _reported;
     private long _nextId;
     private int _closed;
 
@@ -211,6 +216,7 @@ internal sealed class ClientSession
         _sealer = null;
         _inbound.Opener = null;
         _handshake = null;
+        _consumed = _reported = 0;
     }
 
     private void OnTick()
@@ -234,6 +240,7 @@ internal sealed class ClientSession
                 else if (now - _lastPing >= _heartbeat)
                 {
                     _lastPing = now;
+                    ReportConsumed(1);
                     _sender.Send(new Control { Kind = ControlKind.ControlPing });
                 }
 
@@ -288,7 +295,18 @@ internal sealed class ClientSession
             msg.Close();
         }
 
+        ReportConsumed(ConsumedReportBytes);
         _sender.Drain();
+    }
+
+    /// <summary>Flow control: tells the broker how much of what it sent has been read, so it keeps sending (its byte budget).</summary>
+    private void ReportConsumed(long threshold)
+    {
+        if (_phase == Phase.Authenticated && _consumed - _reported >= threshold && _consumed > _reported)
+        {
+            _reported = _consumed;
+            _sender.Send(new Control { Kind = ControlKind.ControlConsumed, ConsumedBytes = (ulong)_consumed });
+        }
     }
 
     private void OnFrame(ReadOnlySpan<byte> frame)
@@ -302,6 +320,7 @@ internal sealed class ClientSession
                 OnDenied(global::AICO.Bus.Denied.Parser.ParseFrom(frame[1..]));
                 break;
             case FrameKind.Sealed when _inbound.Opener is not null:
+                _consumed += frame.Length;
                 if (_inbound.OnSealed(frame, OnWelcome))
                 {
                     _lastReceived = DateTime.UtcNow;

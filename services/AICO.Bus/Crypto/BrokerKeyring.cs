@@ -83,6 +83,7 @@ internal sealed class BrokerKeyring : IDisposable
 
         StaticKey.Dispose();
     }
+
     /// <summary>An instance enrolled on another host and then revoked (the handshake says so instead of "unknown").</summary>
     public bool IsRevoked(string instance) => _enrolments.IsRevoked(instance);
 

@@ -1,0 +1,85 @@
+using System.Net;
+using System.Net.Sockets;
+using Microsoft.Extensions.Logging;
+using NetMQ;
+using NetMQ.Sockets;
+
+namespace AICO.Bus.Tests;
+
+/// <summary>The gate's greeting and the refusal log, without a broker around them.</summary>
+public class GateUnitTests
+{
+    [Fact]
+    public async Task The_greeting_the_gate_sends_is_byte_for_byte_what_a_NetMQ_CURVE_router_sends()
+    {
+        using var router = new RouterSocket();
+        router.Options.CurveServer = true;
+        router.Options.CurveCertificate = new NetMQCertificate();
+        var port = router.BindRandomPort("tcp://127.0.0.1");
+        using var tcp = new TcpClient();
+        await tcp.ConnectAsync(IPAddress.Loopback, port);
+        var stream = tcp.GetStream();
+
+        // A ZMTP 3 CURVE client's greeting, all at once, then read the router's.
+        var client = ZmtpGreeting.Server.ToArray();
+        await stream.WriteAsync(client);
+        var greeting = new byte[ZmtpGreeting.Length];
+        await stream.ReadExactlyAsync(greeting).AsTask().WaitAsync(BusFixture.Deadline);
+
+        Assert.Equal(ZmtpGreeting.Server.ToArray(), greeting);
+    }
+
+    [Theory]
+    [InlineData(new byte[] { 0x01, 0x00 }, "zmtp-legacy")]
+    [InlineData(new byte[] { 0xFF, 0, 0, 0, 0, 0, 0, 0, 0x01, 0x00 }, "zmtp-legacy")]
+    [InlineData(new byte[] { 0xFF, 0, 0, 0, 0, 0, 0, 0, 0x01, 0x7F, 0x01 }, "zmtp-version")]
+    [InlineData(new byte[] { 0xFF, 0, 0, 0, 0, 0, 0, 0, 0x01, 0x7F, 0x03, 0x00, (byte)'N', (byte)'U', (byte)'L', (byte)'L' }, "mechanism")]
+    [InlineData(new byte[] { 0xFF, 0, 0, 0, 0, 0, 0, 0, 0x01, 0x7F, 0x03, 0x01, (byte)'C', (byte)'U' }, null)]
+    public void A_greeting_is_judged_on_the_first_byte_that_gives_it_away(byte[] received, string? refusal) =>
+        Assert.Equal(refusal, ZmtpGreeting.Refusal(received));
+
+    [Fact]
+    public void A_flood_of_refusals_writes_one_line_per_reason_per_second_with_the_count_held_back()
+    {
+        var logger = new LinesLogger();
+        var clock = new ManualClock();
+        var log = new RefusalLog(logger, clock);
+
+        for (var i = 0; i < 1000; i++)
+        {
+            log.Count("zmtp-legacy", "peer " + i);
+        }
+
+        log.Count("mechanism", "plain peer");
+        log.Flush();
+        Assert.Equal(2, logger.Lines.Count);
+        clock.Advance(TimeSpan.FromSeconds(1));
+        log.Flush();
+
+        Assert.Equal(3, logger.Lines.Count);
+        Assert.Contains("999 more refusal(s) 'zmtp-legacy'", logger.Lines[2]);
+        Assert.Equal(1000, log.Snapshot()["zmtp-legacy"]);
+        Assert.Equal(1001, log.Total);
+    }
+
+    private sealed class ManualClock : TimeProvider
+    {
+        private DateTimeOffset _now = new(2026, 1, 1, 0, 0, 0, TimeSpan.Zero);
+
+        public void Advance(TimeSpan by) => _now += by;
+
+        public override DateTimeOffset GetUtcNow() => _now;
+    }
+
+    private sealed class LinesLogger : ILogger
+    {
+        public List<string> Lines { get; } = [];
+
+        public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
+
+        public bool IsEnabled(LogLevel logLevel) => true;
+
+        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
+            Lines.Add(formatter(state, exception));
+    }
+}
