@@ -1,81 +1,41 @@
-using System.Globalization;
-using Microsoft.Extensions.Configuration;
+using System.ComponentModel.DataAnnotations;
 
 namespace AICO.LogStore;
 
-/// <summary>Log consumer settings; configuration section <c>LogConsumer</c>.</summary>
+/// <summary>
+/// Log consumer settings; configuration section <c>LogConsumer</c>, bound and validated when the host starts (an
+/// unknown key or a value out of range stops it with a message naming the setting). An empty retention value keeps rows.
+/// </summary>
 public sealed class LogConsumerOptions
 {
     public const string Section = "LogConsumer";
+    private const string Between = "must be between {1} and {2}.";
 
     /// <summary>Most rows written in one transaction; batches waiting beyond it go into the next one.</summary>
+    [Range(1, 1_000_000, ErrorMessage = Between)]
     public int MaxRowsPerTransaction { get; set; } = 5_000;
 
     /// <summary>Received batches waiting for the writer; when full, the subscription handler waits (back-pressure).</summary>
+    [Range(1, 100_000, ErrorMessage = Between)]
     public int QueueCapacity { get; set; } = 256;
 
     /// <summary>Pause before a failed write (database gone for longer than the retry pipeline covers) is tried again.</summary>
+    [Range(typeof(TimeSpan), "00:00:00.001", "01:00:00", ErrorMessage = Between)]
     public TimeSpan WriteRetryDelay { get; set; } = TimeSpan.FromSeconds(1);
 
-    /// <summary>Rows older than this are deleted by retention; null keeps them.</summary>
+    /// <summary>Rows older than this are deleted by retention; empty (null) keeps them.</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "36500.00:00:00", ErrorMessage = Between)]
     public TimeSpan? RetentionMaxAge { get; set; } = TimeSpan.FromDays(30);
 
-    /// <summary>Rows beyond this count (oldest first) are deleted by retention; null keeps them.</summary>
+    /// <summary>Rows beyond this count (oldest first) are deleted by retention; empty (null) keeps them.</summary>
+    [Range(1L, long.MaxValue, ErrorMessage = Between)]
     public long? RetentionMaxRows { get; set; } = 5_000_000;
 
+    [Range(typeof(TimeSpan), "00:00:01", "1.00:00:00", ErrorMessage = Between)]
     public TimeSpan RetentionInterval { get; set; } = TimeSpan.FromMinutes(10);
 
     /// <summary>Rows deleted per retention transaction, so the writer never waits long for the lock.</summary>
+    [Range(1, 1_000_000, ErrorMessage = Between)]
     public int RetentionBatchSize { get; set; } = 2_000;
-
-    internal static LogConsumerOptions From(IConfiguration configuration)
-    {
-        var section = configuration.GetSection(Section);
-        var o = new LogConsumerOptions();
-        o.MaxRowsPerTransaction = (int)Number(section, nameof(MaxRowsPerTransaction), o.MaxRowsPerTransaction)!;
-        o.QueueCapacity = (int)Number(section, nameof(QueueCapacity), o.QueueCapacity)!;
-        o.RetentionBatchSize = (int)Number(section, nameof(RetentionBatchSize), o.RetentionBatchSize)!;
-        o.RetentionMaxRows = Number(section, nameof(RetentionMaxRows), o.RetentionMaxRows);
-        o.RetentionMaxAge = Duration(section, nameof(RetentionMaxAge), o.RetentionMaxAge);
-        o.RetentionInterval = Duration(section, nameof(RetentionInterval), o.RetentionInterval) ?? o.RetentionInterval;
-        o.WriteRetryDelay = Duration(section, nameof(WriteRetryDelay), o.WriteRetryDelay) ?? o.WriteRetryDelay;
-        return o;
-    }
-
-    /// <summary>"off" disables a limit; otherwise a positive whole number.</summary>
-    private static long? Number(IConfiguration section, string key, long? fallback)
-    {
-        var text = section[key];
-        if (text is null)
-        {
-            return fallback;
-        }
-
-        if (text.Equals("off", StringComparison.OrdinalIgnoreCase))
-        {
-            return null;
-        }
-
-        return long.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var value) && value is > 0 and <= int.MaxValue * 1000L
-            ? value
-            : throw new InvalidOperationException($"{Section}:{key} must be a positive whole number or 'off', not '{text}'.");
-    }
-
-    private static TimeSpan? Duration(IConfiguration section, string key, TimeSpan? fallback)
-    {
-        var text = section[key];
-        if (text is null)
-        {
-            return fallback;
-        }
-
-        if (text.Equals("off", StringComparison.OrdinalIgnoreCase))
-        {
-            return null;
-        }
-
-        return TimeSpan.TryParse(text, CultureInfo.InvariantCulture, out var value) && value > TimeSpan.Zero
-            ? value
-            : throw new InvalidOperationException($"{Section}:{key} must be a positive duration (d.hh:mm:ss) or 'off', not '{text}'.");
-    }
 }
+

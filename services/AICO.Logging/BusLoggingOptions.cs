@@ -1,70 +1,46 @@
-using Microsoft.Extensions.Configuration;
+using System.ComponentModel.DataAnnotations;
 
 namespace AICO.Logging;
 
-/// <summary>Tuning of the bus logger; configuration section <c>Logging:Bus</c>.</summary>
+/// <summary>
+/// Tuning of the bus logger; configuration section <c>Logging:Bus</c>, bound and validated when the host starts (an
+/// unknown key or a value out of range stops it with a message naming the setting).
+/// </summary>
 public sealed class BusLoggingOptions
 {
     public const string Section = "Logging:Bus";
+    private const string Between = "must be between {1} and {2}.";
 
     /// <summary>Records held while the gate is closed; the oldest are dropped (and counted) beyond this.</summary>
+    [Range(1, 10_000_000, ErrorMessage = Between)]
     public int BufferCapacity { get; set; } = 10_000;
 
     /// <summary>Records per bus message.</summary>
+    [Range(1, 100_000, ErrorMessage = Between)]
     public int MaxBatchSize { get; set; } = 512;
 
     /// <summary>Batches sent and not yet acknowledged; the worker pauses when this many are outstanding.</summary>
+    [Range(1, 10_000, ErrorMessage = Between)]
     public int MaxUnacknowledgedBatches { get; set; } = 16;
 
     /// <summary>A batch not acknowledged within this time is sent again.</summary>
+    [Range(typeof(TimeSpan), "00:00:00.010", "01:00:00", ErrorMessage = Between)]
     public TimeSpan AckTimeout { get; set; } = TimeSpan.FromSeconds(10);
 
     /// <summary>Pause before a failed batch is sent again.</summary>
+    [Range(typeof(TimeSpan), "00:00:00.001", "01:00:00", ErrorMessage = Between)]
     public TimeSpan RetryDelay { get; set; } = TimeSpan.FromMilliseconds(500);
 
+    /// <summary>How often a closed gate asks the broker whether the log consumer is there.</summary>
+    [Range(typeof(TimeSpan), "00:00:00.001", "01:00:00", ErrorMessage = Between)]
     public TimeSpan ClosedGatePollInterval { get; set; } = TimeSpan.FromMilliseconds(250);
 
+    /// <summary>How often an open gate checks that the log consumer is still subscribed.</summary>
+    [Range(typeof(TimeSpan), "00:00:00.001", "01:00:00", ErrorMessage = Between)]
     public TimeSpan OpenGatePollInterval { get; set; } = TimeSpan.FromSeconds(2);
 
     /// <summary>How long shutdown waits for buffered records to be acknowledged.</summary>
+    [Range(typeof(TimeSpan), "00:00:00", "00:10:00", ErrorMessage = Between)]
     public TimeSpan ShutdownFlushTimeout { get; set; } = TimeSpan.FromSeconds(3);
-
-    internal static BusLoggingOptions From(IConfiguration configuration)
-    {
-        var section = configuration.GetSection(Section);
-        var options = new BusLoggingOptions();
-        options.BufferCapacity = Positive(section, nameof(BufferCapacity), options.BufferCapacity);
-        options.MaxBatchSize = Positive(section, nameof(MaxBatchSize), options.MaxBatchSize);
-        options.MaxUnacknowledgedBatches = Positive(section, nameof(MaxUnacknowledgedBatches), options.MaxUnacknowledgedBatches);
-        options.AckTimeout = Duration(section, nameof(AckTimeout), options.AckTimeout);
-        options.RetryDelay = Duration(section, nameof(RetryDelay), options.RetryDelay);
-        options.ShutdownFlushTimeout = Duration(section, nameof(ShutdownFlushTimeout), options.ShutdownFlushTimeout);
-        return options;
-    }
-
-    private static int Positive(IConfiguration section, string key, int fallback)
-    {
-        var text = section[key];
-        if (text is null)
-        {
-            return fallback;
-        }
-
-        return int.TryParse(text, System.Globalization.CultureInfo.InvariantCulture, out var value) && value > 0
-            ? value
-            : throw new InvalidOperationException($"{Section}:{key} must be a positive integer, not '{text}'.");
-    }
-
-    private static TimeSpan Duration(IConfiguration section, string key, TimeSpan fallback)
-    {
-        var text = section[key];
-        if (text is null)
-        {
-            return fallback;
-        }
-
-        return TimeSpan.TryParse(text, System.Globalization.CultureInfo.InvariantCulture, out var value) && value > TimeSpan.Zero
-            ? value
-            : throw new InvalidOperationException($"{Section}:{key} must be a positive duration (hh:mm:ss), not '{text}'.");
-    }
 }
+

@@ -37,12 +37,41 @@ public class BusLoggingExtensionsTests
         await host.StopAsync();
     }
 
-    [Fact]
-    public void Bad_configuration_is_a_clear_error()
+    [Theory]
+    [InlineData("Logging:Bus:BufferCapasity", "5", "BufferCapasity")]
+    [InlineData("Logging:Bus:BufferCapacity", "lots", "Logging:Bus:BufferCapacity")]
+    [InlineData("Logging:Bus:BufferCapacity", "0", "Logging:Bus:BufferCapacity must be between 1 and")]
+    [InlineData("Logging:Bus:ClosedGatePollInterval", "00:00:00", "Logging:Bus:ClosedGatePollInterval must be between")]
+    [InlineData("Logging:Bus:AckTimeout", "2.00:00:00", "Logging:Bus:AckTimeout must be between")]
+    public async Task A_misspelled_or_out_of_range_setting_stops_the_host_at_start_naming_the_setting(string key, string value, string named)
     {
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
-        builder.Configuration["Logging:Bus:BufferCapacity"] = "lots";
-        var ex = Assert.Throws<InvalidOperationException>(() => builder.AddAicoBusLogging());
-        Assert.Contains("Logging:Bus:BufferCapacity", ex.Message);
+        builder.Configuration[key] = value;
+        builder.AddAicoBusLogging();
+
+        var error = await Record.ExceptionAsync(async () =>
+        {
+            using var host = builder.Build();
+            await host.StartAsync();
+        });
+
+        Assert.NotNull(error);
+        Assert.True(error.Message.Contains(named, StringComparison.Ordinal), error.Message);
+    }
+
+    [Fact]
+    public void Every_setting_is_read_from_configuration_including_the_gate_poll_intervals()
+    {
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
+        builder.Configuration["Logging:Bus:ClosedGatePollInterval"] = "00:00:00.040";
+        builder.Configuration["Logging:Bus:OpenGatePollInterval"] = "00:00:07";
+        builder.Configuration["Logging:Bus:MaxUnacknowledgedBatches"] = "3";
+        builder.AddAicoBusLogging();
+        using var host = builder.Build();
+
+        var options = host.Services.GetRequiredService<BusLoggingOptions>();
+        Assert.Equal(TimeSpan.FromMilliseconds(40), options.ClosedGatePollInterval);
+        Assert.Equal(TimeSpan.FromSeconds(7), options.OpenGatePollInterval);
+        Assert.Equal(3, options.MaxUnacknowledgedBatches);
     }
 }

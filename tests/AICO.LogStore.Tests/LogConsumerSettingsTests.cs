@@ -1,0 +1,34 @@
+using AICO.Security;
+
+namespace AICO.LogStore.Tests;
+
+/// <summary>The real AICO.LogConsumer host refuses to start on a bad setting, and says which one.</summary>
+public sealed class LogConsumerSettingsTests : IDisposable
+{
+    private readonly TempDatabase _temp = new();
+
+    public LogConsumerSettingsTests() => new MasterKeyStore(_temp.Paths).Create(force: false);
+
+    public void Dispose() => _temp.Dispose();
+
+    [Theory]
+    [InlineData("LogConsumer__RetentionMaxRows", "0", "LogConsumer:RetentionMaxRows must be between 1 and")]
+    [InlineData("LogConsumer__QueueCapacity", "-5", "LogConsumer:QueueCapacity must be between 1 and")]
+    [InlineData("LogConsumer__RetentionMaxAgee", "7.00:00:00", "RetentionMaxAgee")]
+    [InlineData("LogConsumer__RetentionMaxAge", "a month", "LogConsumer:RetentionMaxAge")]
+    public async Task A_misspelled_or_out_of_range_setting_stops_the_consumer_at_start_naming_the_setting(string variable, string value, string named)
+    {
+        await using var consumer = TestProcess.Start(TestProcess.Built("services", "AICO.LogConsumer"), [], new Dictionary<string, string>
+        {
+            [AicoPaths.DataDirVariable] = _temp.Paths.DataDirectory,
+            ["Bus__Endpoint"] = "tcp://127.0.0.1:9",
+            ["ASPNETCORE_URLS"] = "http://127.0.0.1:0",
+            [variable] = value,
+        });
+
+        var exit = await consumer.WaitForExitAsync();
+
+        Assert.NotEqual(0, exit);
+        Assert.True(consumer.Output.Contains(named, StringComparison.Ordinal), consumer.Output);
+    }
+}
