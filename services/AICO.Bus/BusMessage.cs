@@ -15,4 +15,10 @@ public sealed record BusMessage(
     public string? TraceParent { get; init; }
 
     public string? TraceState { get; init; }
+
+    /// <summary>For a stream request: the items the requester takes before it grants more (0: not a stream request).</summary>
+    public int StreamWindow { get; init; }
+
+    /// <summary>The last message of a stream (its end frame); items before it have this false.</summary>
+    public bool IsStreamEnd { get; init; }
 }

@@ -39,6 +39,18 @@ public interface IBusClient : IAsyncDisposable
     /// <summary>Answers a request received through a subscription.</summary>
     ValueTask ReplyAsync(BusMessage request, string messageType, ReadOnlyMemory<byte> payload, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Sends a stream request and yields its items as they arrive, in order, the last one with
+    /// <see cref="BusMessage.IsStreamEnd"/>. At most <see cref="BusStreamOptions.Window"/> items are in flight: the
+    /// responder waits for credit while the caller is slow. Stopping early (cancellation, disposing the enumerator)
+    /// cancels the stream at the responder. A refusal is a <see cref="BusDeniedException"/>, silence past the idle
+    /// timeout a TimeoutException, a lost connection an IOException.
+    /// </summary>
+    IAsyncEnumerable<BusMessage> RequestStreamAsync(string topic, string messageType, ReadOnlyMemory<byte> payload, BusStreamOptions options, CancellationToken cancellationToken);
+
+    /// <summary>The responder's side of a stream request received through a subscription (<see cref="BusMessage.StreamWindow"/> above 0).</summary>
+    BusReplyStream OpenReplyStream(BusMessage request);
+
     /// <summary>The broker's view: connected clients, their subscriptions, drop and denial counts.</summary>
     Task<BrokerStatus> GetBrokerStatusAsync(CancellationToken cancellationToken);
 }

@@ -16,6 +16,7 @@ public static class CliApp
             LogsCommands.Create(console),
             VersionCommand.Create(console),
             BusCommands.Create(console),
+            ChatCommand.Create(console),
         };
 
         var parse = root.Parse(args);

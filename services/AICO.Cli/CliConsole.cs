@@ -20,6 +20,13 @@ public sealed class CliConsole(TextWriter stdout, TextWriter stderr)
 
     public void Line(string text) => stdout.WriteLine(AsciiSafe(text));
 
+    /// <summary>Text without a line end, flushed at once (a streamed answer appears as it arrives).</summary>
+    public void Text(string text)
+    {
+        stdout.Write(AsciiSafe(text));
+        stdout.Flush();
+    }
+
     public void Error(string text) => stderr.WriteLine("error: " + AsciiSafe(text));
 
     public void Warning(string text) => stderr.WriteLine("warning: " + AsciiSafe(text));

@@ -203,7 +203,7 @@ public static class GatewayCommands
         return command;
     }
 
-    private static string Url() =>
+    internal static string Url() =>
         Environment.GetEnvironmentVariable("ASPNETCORE_URLS") is { Length: > 0 } urls ? urls : GatewayAddress.Default;
 
     /// <summary>

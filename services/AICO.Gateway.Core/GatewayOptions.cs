@@ -11,6 +11,9 @@ public sealed class GatewayOptions
     /// <summary>How long the gateway waits for a chat reply over the bus before answering 504.</summary>
     public TimeSpan ChatTimeout { get; set; } = TimeSpan.FromSeconds(120);
 
+    /// <summary>Tokens of a streamed chat in flight between the model service and a slow HTTP reader (bus credit window).</summary>
+    public int ChatStreamWindow { get; set; } = 32;
+
     /// <summary>How long the gateway waits for an embeddings reply over the bus before answering 504.</summary>
     public TimeSpan EmbeddingsTimeout { get; set; } = TimeSpan.FromSeconds(30);
 

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
+using System.Text.Json;
 using AICO.Bus;
 using AICO.Models.Contracts;
 using Microsoft.Extensions.Hosting;
@@ -22,6 +23,9 @@ public sealed partial class ModelServiceBusWorker(
 {
     public static readonly ActivitySource ActivitySource = new("AICO.Models");
 
+    /// <summary>Handles one admitted request; the reply stream is null for a plain request.</summary>
+    private delegate Task<ModelServiceReply> Handler(BusReplyStream? stream, CancellationToken cancellationToken);
+
     private readonly ModelServiceOptions _options = options.Value;
     private readonly SemaphoreSlim _slots = new(options.Value.MaxConcurrentRequests, options.Value.MaxConcurrentRequests);
     private readonly ConcurrentDictionary<Task, byte> _inFlight = new();
@@ -34,9 +38,11 @@ public sealed partial class ModelServiceBusWorker(
     {
         await bus.WaitUntilAuthenticatedAsync(stoppingToken);
         await using var embeddings = await bus.SubscribeAsync(ModelServiceTopics.EmbeddingsRequest,
-            (message, _) => AdmitAsync(message, handler.HandleEmbeddingsAsync, stoppingToken), stoppingToken);
+            (message, _) => AdmitAsync(message, (_, ct) => handler.HandleEmbeddingsAsync(message.Payload, ct), stoppingToken), stoppingToken);
         await using var chat = await bus.SubscribeAsync(ModelServiceTopics.ChatRequest,
-            (message, _) => AdmitAsync(message, handler.HandleChatAsync, stoppingToken), stoppingToken);
+            (message, _) => AdmitAsync(message, (stream, ct) => stream is null
+                ? handler.HandleChatAsync(message.Payload, ct)
+                : handler.StreamChatAsync(message.Payload, (token, c) => WriteTokenAsync(stream, token, c), ct), stoppingToken), stoppingToken);
         IsSubscribed = true;
         LogSubscribed(logger, ModelServiceTopics.EmbeddingsRequest, ModelServiceTopics.ChatRequest);
 
@@ -52,13 +58,14 @@ public sealed partial class ModelServiceBusWorker(
         await Task.WhenAll(_inFlight.Keys);
     }
 
-    private async Task AdmitAsync(BusMessage message, Func<ReadOnlyMemory<byte>, CancellationToken, Task<ModelServiceReply>> handle, CancellationToken stoppingToken)
+    private async Task AdmitAsync(BusMessage message, Handler handle, CancellationToken stoppingToken)
     {
         if (Interlocked.Increment(ref _admitted) > _options.MaxConcurrentRequests + _options.MaxQueuedRequests)
         {
             Interlocked.Decrement(ref _admitted);
             LogBusy(logger, message.Topic);
-            await ReplyAsync(message, ModelServiceReply.Error(ModelServiceErrorCodes.Busy, "the model service has too many requests queued; retry later"), stoppingToken);
+            await using var stream = message.StreamWindow > 0 ? bus.OpenReplyStream(message) : null;
+            await ReplyAsync(message, stream, ModelServiceReply.Error(ModelServiceErrorCodes.Busy, "the model service has too many requests queued; retry later"), stoppingToken);
             return;
         }
 
@@ -67,12 +74,14 @@ public sealed partial class ModelServiceBusWorker(
         _ = work.ContinueWith(t => _inFlight.TryRemove(t, out _), TaskScheduler.Default);
     }
 
-    private async Task ProcessAsync(BusMessage message, Func<ReadOnlyMemory<byte>, CancellationToken, Task<ModelServiceReply>> handle, CancellationToken stoppingToken)
+    private async Task ProcessAsync(BusMessage message, Handler handle, CancellationToken stoppingToken)
     {
         try
         {
             using var activity = StartActivity(message);
-            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
+            // A stream's requester can cancel (its HTTP caller went away): that reaches the chat backend's call at once.
+            await using var stream = message.StreamWindow > 0 ? bus.OpenReplyStream(message) : null;
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken, stream?.Cancelled ?? CancellationToken.None);
             timeout.CancelAfter(_options.RequestTimeout);
             ModelServiceReply reply;
             try
@@ -80,12 +89,17 @@ public sealed partial class ModelServiceBusWorker(
                 await _slots.WaitAsync(timeout.Token);
                 try
                 {
-                    reply = await handle(message.Payload, timeout.Token);
+                    reply = await handle(stream, timeout.Token);
                 }
                 finally
                 {
                     _slots.Release();
                 }
+            }
+            catch (OperationCanceledException) when (stream is { Cancelled.IsCancellationRequested: true } && !stoppingToken.IsCancellationRequested)
+            {
+                LogStreamCancelled(logger, message.Topic, stream.CancelReason ?? "cancelled");
+                return;
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {
@@ -102,7 +116,7 @@ public sealed partial class ModelServiceBusWorker(
             }
 
             activity?.SetTag("aico.reply_type", reply.MessageType);
-            await ReplyAsync(message, reply, CancellationToken.None);
+            await ReplyAsync(message, stream, reply, CancellationToken.None);
             LogAnswered(logger, message.Topic, message.SourceComponent, reply.MessageType, Activity.Current?.TraceId.ToString() ?? "none");
         }
         finally
@@ -111,11 +125,22 @@ public sealed partial class ModelServiceBusWorker(
         }
     }
 
-    private async Task ReplyAsync(BusMessage request, ModelServiceReply reply, CancellationToken cancellationToken)
+    private static ValueTask WriteTokenAsync(BusReplyStream stream, string token, CancellationToken cancellationToken) =>
+        stream.WriteAsync(ModelServiceTopics.ChatTokenType, JsonSerializer.SerializeToUtf8Bytes(new ChatToken(token), ModelServiceJsonContext.Default.ChatToken), cancellationToken);
+
+    /// <summary>A plain request gets one reply; a stream request gets the reply as its end frame.</summary>
+    private async Task ReplyAsync(BusMessage request, BusReplyStream? stream, ModelServiceReply reply, CancellationToken cancellationToken)
     {
         try
         {
-            await bus.ReplyAsync(request, reply.MessageType, reply.Payload, cancellationToken);
+            if (stream is null)
+            {
+                await bus.ReplyAsync(request, reply.MessageType, reply.Payload, cancellationToken);
+            }
+            else if (!stream.Cancelled.IsCancellationRequested)
+            {
+                await stream.CompleteAsync(reply.MessageType, reply.Payload, cancellationToken);
+            }
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
@@ -152,6 +177,9 @@ public sealed partial class ModelServiceBusWorker(
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Answered {Topic} from {Source} with {ReplyType} (trace {TraceId})")]
     private static partial void LogAnswered(ILogger logger, string topic, string source, string replyType, string traceId);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Stream on {Topic} stopped: {Reason}")]
+    private static partial void LogStreamCancelled(ILogger logger, string topic, string reason);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Model service busy: request on {Topic} refused")]
     private static partial void LogBusy(ILogger logger, string topic);

@@ -35,6 +35,21 @@ public sealed class ModelServiceRequestHandler(EmbeddingEngine embeddings, ChatS
             return new ModelServiceReply(ModelServiceTopics.ChatReplyType, JsonSerializer.SerializeToUtf8Bytes(reply, ModelServiceJsonContext.Default.ChatReply));
         }, cancellationToken);
 
+    /// <summary>Streams the answer: each piece goes to <paramref name="onToken"/> as the backend produces it; the reply is the whole answer.</summary>
+    public Task<ModelServiceReply> StreamChatAsync(ReadOnlyMemory<byte> payload, Func<string, CancellationToken, ValueTask> onToken, CancellationToken cancellationToken) =>
+        GuardAsync(payload, ModelServiceJsonContext.Default.ChatRequest, async request =>
+        {
+            var tokens = new List<string>();
+            await foreach (var token in chat.StreamAsync(request, cancellationToken))
+            {
+                tokens.Add(token);
+                await onToken(token, cancellationToken);
+            }
+
+            var reply = new ChatReply(request.Model ?? chat.DefaultModel, string.Concat(tokens), tokens);
+            return new ModelServiceReply(ModelServiceTopics.ChatReplyType, JsonSerializer.SerializeToUtf8Bytes(reply, ModelServiceJsonContext.Default.ChatReply));
+        }, cancellationToken);
+
     private static async Task<ModelServiceReply> GuardAsync<T>(
         ReadOnlyMemory<byte> payload, JsonTypeInfo<T> type, Func<T, Task<ModelServiceReply>> handle, CancellationToken cancellationToken)
         where T : class

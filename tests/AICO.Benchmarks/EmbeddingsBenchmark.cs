@@ -140,6 +140,8 @@ internal static class EmbeddingsBenchmark
         public Task<EmbeddingsReply> EmbedAsync(EmbeddingsRequest request, CancellationToken cancellationToken) => Task.FromResult(reply);
 
         public Task<ChatReply> ChatAsync(ChatRequest request, CancellationToken cancellationToken) => throw new NotSupportedException();
+
+        public IAsyncEnumerable<AICO.Gateway.Endpoints.ChatStreamEvent> StreamChatAsync(ChatRequest request, CancellationToken cancellationToken) => throw new NotSupportedException();
     }
 
     private static async Task<BusClient> ClientAsync(KeyDerivation keys, string component, string endpoint)

@@ -1,4 +1,7 @@
+using System.Runtime.CompilerServices;
 using System.Text.Json;
+using System.Threading.Channels;
+using AICO.Gateway.Endpoints;
 using AICO.Gateway.ModelService;
 using AICO.Models;
 using AICO.Models.Contracts;
@@ -21,5 +24,32 @@ internal sealed class InProcessModelServiceClient(ModelServiceRequestHandler han
     {
         var reply = await handler.HandleChatAsync(JsonSerializer.SerializeToUtf8Bytes(request, ModelServiceJsonContext.Default.ChatRequest), cancellationToken);
         return ModelServiceReplyReader.Read(reply.MessageType, reply.Payload, ModelServiceTopics.ChatReplyType, ModelServiceJsonContext.Default.ChatReply);
+    }
+
+    public async IAsyncEnumerable<ChatStreamEvent> StreamChatAsync(ChatRequest request, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        var tokens = Channel.CreateUnbounded<ChatStreamEvent>();
+        var payload = JsonSerializer.SerializeToUtf8Bytes(request, ModelServiceJsonContext.Default.ChatRequest);
+        var work = Task.Run(async () =>
+        {
+            try
+            {
+                var reply = await handler.StreamChatAsync(payload, (t, _) => { tokens.Writer.TryWrite(new ChatStreamEvent(t)); return ValueTask.CompletedTask; }, cancellationToken);
+                var chat = ModelServiceReplyReader.Read(reply.MessageType, reply.Payload, ModelServiceTopics.ChatReplyType, ModelServiceJsonContext.Default.ChatReply);
+                tokens.Writer.TryWrite(new ChatStreamEvent(null, chat.Model, chat.Content));
+                tokens.Writer.TryComplete();
+            }
+            finally
+            {
+                tokens.Writer.TryComplete(); // a failure is rethrown by awaiting the work below
+            }
+        }, CancellationToken.None);
+
+        await foreach (var item in tokens.Reader.ReadAllAsync(cancellationToken))
+        {
+            yield return item;
+        }
+
+        await work;
     }
 }

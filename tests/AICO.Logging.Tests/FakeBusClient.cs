@@ -72,6 +72,12 @@ internal sealed class FakeBusClient(string component = Components.Gateway) : IBu
     public Task<IAsyncDisposable> SubscribeAsync(string topicPrefix, Func<BusMessage, CancellationToken, Task> handler, CancellationToken cancellationToken) =>
         throw new NotSupportedException();
 
+    /// <summary>The logging pipeline uses no streams.</summary>
+    public IAsyncEnumerable<BusMessage> RequestStreamAsync(string topic, string messageType, ReadOnlyMemory<byte> payload, BusStreamOptions options, CancellationToken cancellationToken) =>
+        throw new NotSupportedException();
+
+    public BusReplyStream OpenReplyStream(BusMessage request) => throw new NotSupportedException();
+
     public Task<BusMessage> RequestAsync(string topic, string messageType, ReadOnlyMemory<byte> payload, TimeSpan timeout, CancellationToken cancellationToken)
     {
         Interlocked.Increment(ref Requests);

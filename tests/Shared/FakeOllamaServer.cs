@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using System.Threading.Channels;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
@@ -17,7 +18,10 @@ namespace AICO.TestSupport;
 /// object), served by a real Kestrel on 127.0.0.1 with an ephemeral port, so OllamaSharp and everything above it run
 /// for real. It answers "Echo: " followed by the last user message, in several pieces. The model "missing" gets
 /// Ollama's 404 "model not found" answer; the model "silent" never answers,
-/// the model "slow" answers after a delay.
+/// the model "slow" answers after a delay. For streaming: "drip" writes <see cref="DripTokens"/> tokens
+/// <see cref="DripInterval"/> apart, "gated" writes its first token at once and each further one when the test
+/// releases <see cref="Gate"/>, "flood" writes 1 KiB tokens as fast as its reader takes them (until it stops).
+/// Every token written and every request its client abandoned is recorded, with the time.
 /// </summary>
 public sealed class FakeOllamaServer : IAsyncDisposable
 {
@@ -30,6 +34,34 @@ public sealed class FakeOllamaServer : IAsyncDisposable
     public const string SlowModel = "slow";
 
     public static readonly TimeSpan SlowDelay = TimeSpan.FromSeconds(2);
+
+    public const string DripModel = "drip";
+    public const string GatedModel = "gated";
+    public const string FloodModel = "flood";
+    public const int FloodTokenBytes = 1024;
+
+    private readonly Channel<DateTime> _aborts = Channel.CreateUnbounded<DateTime>();
+    private long _tokensWritten;
+    private long _bytesWritten;
+
+    public int DripTokens { get; set; } = 20;
+
+    public TimeSpan DripInterval { get; set; } = TimeSpan.FromMilliseconds(150);
+
+    /// <summary>One release lets the "gated" model write one more token.</summary>
+    public SemaphoreSlim Gate { get; } = new(0);
+
+    /// <summary>Tokens written by the streaming models since the start.</summary>
+    public long TokensWritten => Interlocked.Read(ref _tokensWritten);
+
+    /// <summary>Bytes the "flood" model has written into its response.</summary>
+    public long BytesWritten => Interlocked.Read(ref _bytesWritten);
+
+    /// <summary>When each streaming request was abandoned by its client (the connection closed before the last token).</summary>
+    public ChannelReader<DateTime> Aborts => _aborts.Reader;
+
+    /// <summary>The token text of the streaming models: "t0", "t1", ...</summary>
+    public static string StreamToken(int index) => $"t{index} ";
 
     private readonly WebApplication _app;
 
@@ -75,6 +107,12 @@ public sealed class FakeOllamaServer : IAsyncDisposable
             return;
         }
 
+        if (model is DripModel or GatedModel or FloodModel)
+        {
+            await StreamScriptedAsync(context, model);
+            return;
+        }
+
         if (model == SlowModel)
         {
             await Task.Delay(SlowDelay, context.RequestAborted);
@@ -98,13 +136,49 @@ public sealed class FakeOllamaServer : IAsyncDisposable
         await WriteLineAsync(context, Chunk(model, "", done: true));
     }
 
+    private async Task StreamScriptedAsync(HttpContext context, string model)
+    {
+        context.Response.ContentType = "application/x-ndjson";
+        var aborted = context.RequestAborted;
+        try
+        {
+            var count = model == FloodModel ? int.MaxValue : DripTokens;
+            var flood = new string('x', FloodTokenBytes);
+            for (var i = 0; i < count; i++)
+            {
+                if (i > 0 && model == DripModel)
+                {
+                    await Task.Delay(DripInterval, aborted);
+                }
+                else if (i > 0 && model == GatedModel)
+                {
+                    await Gate.WaitAsync(aborted);
+                }
+
+                await WriteLineAsync(context, Chunk(model, model == FloodModel ? flood : StreamToken(i), done: false), aborted);
+                await context.Response.Body.FlushAsync(aborted);
+                Interlocked.Increment(ref _tokensWritten);
+                if (model == FloodModel)
+                {
+                    Interlocked.Add(ref _bytesWritten, FloodTokenBytes);
+                }
+            }
+
+            await WriteLineAsync(context, Chunk(model, "", done: true));
+        }
+        catch (Exception) when (aborted.IsCancellationRequested)
+        {
+            _aborts.Writer.TryWrite(DateTime.UtcNow);
+        }
+    }
+
     private static object Chunk(string model, string content, bool done) => done
         ? new { model, created_at = DateTimeOffset.UtcNow.ToString("O"), message = new { role = "assistant", content }, done, done_reason = (string?)"stop", total_duration = 1000, prompt_eval_count = 3, eval_count = 3 }
         : new { model, created_at = DateTimeOffset.UtcNow.ToString("O"), message = new { role = "assistant", content }, done, done_reason = (string?)null, total_duration = 0, prompt_eval_count = 0, eval_count = 0 };
 
-    private static async Task WriteLineAsync(HttpContext context, object value)
+    private static async Task WriteLineAsync(HttpContext context, object value, CancellationToken cancellationToken = default)
     {
-        await context.Response.WriteAsync(JsonSerializer.Serialize(value) + "\n");
+        await context.Response.WriteAsync(JsonSerializer.Serialize(value) + "\n", cancellationToken);
     }
 
     public async ValueTask DisposeAsync()

@@ -30,6 +30,7 @@ public sealed class BrokerEngine : IAsyncDisposable
     private readonly HandshakeAdmission _admission;
     private readonly BrokerSender _sender;
     private readonly BrokerRouting _routing;
+    private readonly BrokerStreams _streams;
     private GreetingGate? _gate;
     private readonly byte[] _plain;
     private RouterSocket? _router;
@@ -47,7 +48,8 @@ public sealed class BrokerEngine : IAsyncDisposable
         _admission = new HandshakeAdmission(options);
         _plain = new byte[options.MaxFrameBytes];
         _sender = new BrokerSender(options, WarnOnce);
-        _routing = new BrokerRouting(options, _connections, _routes, _refusals, _sender, Remove, reader => BrokerStatusReport.Build(_connections.Values, _refusals, _sender.DroppedTotal, _options, reader));
+        _streams = new BrokerStreams(options, () => _connections.Values, _refusals, _sender);
+        _routing = new BrokerRouting(options, _connections, _routes, _streams, _refusals, _sender, Remove, reader => BrokerStatusReport.Build(_connections.Values, _refusals, _sender.DroppedTotal, _options, reader));
     }
 
     /// <summary>The endpoint actually bound (with the real port when an ephemeral one was asked for).</summary>
@@ -387,6 +389,7 @@ public sealed class BrokerEngine : IAsyncDisposable
 
         _routes.Sweep(now, c => _connections.ContainsKey(c.Id));
         _admission.Sweep(now);
+        _streams.Sweep(now);
         _refusals.Flush();
 
         if (_warnedPeers.Count > 10_000)
@@ -403,6 +406,7 @@ public sealed class BrokerEngine : IAsyncDisposable
         if (_connections.Remove(connection.Id) && connection.Authenticated)
         {
             _routing.FailRequestsDeliveredTo(connection);
+            _streams.OnRemoved(connection);
             _connectedCount--;
             _logger.LogInformation("bus client '{Component}' ({Connection}) removed: {Why}", connection.Component, connection.Id, why);
         }

@@ -11,6 +11,7 @@ internal sealed class BrokerRouting(
     BrokerOptions options,
     Dictionary<string, BrokerConnection> connections,
     RequestRoutes routes,
+    BrokerStreams streams,
     RefusalLog refusals,
     BrokerSender sender,
     Action<BrokerConnection, string> remove,
@@ -33,6 +34,9 @@ internal sealed class BrokerRouting(
                     break;
                 case RecordOp.Reply:
                     OnReply(connection, RecordReader.ParseMessage(body));
+                    break;
+                case RecordOp.StreamRequest or RecordOp.StreamItem or RecordOp.StreamEnd:
+                    streams.OnRecord(connection, op, RecordReader.ParseMessage(body));
                     break;
                 default:
                     throw new FormatException($"unknown record op {(byte)op}");
@@ -77,6 +81,9 @@ internal sealed class BrokerRouting(
                 break;
             case ControlKind.ControlStatusRequest:
                 Reply(connection, new Control { Kind = ControlKind.ControlStatusReply, RequestId = control.RequestId, Status = snapshot(connection.Component) });
+                break;
+            case ControlKind.ControlStreamCredit or ControlKind.ControlStreamCancel:
+                streams.OnControl(connection, control);
                 break;
             default:
                 RefuseOperation(connection, control.RequestId, "", "", $"control kind {control.Kind} is not accepted from clients");

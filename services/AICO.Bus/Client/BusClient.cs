@@ -22,6 +22,7 @@ public sealed class BusClient : IBusClient
     private readonly ConcurrentDictionary<ulong, TaskCompletionSource<object?>> _pendingControls = new();
     private readonly List<Subscription> _subscriptions = [];
     private readonly ClientSession _session;
+    private readonly ClientStreams _streams;
     private int _started;
     private int _disposed;
 
@@ -35,7 +36,11 @@ public sealed class BusClient : IBusClient
         }
 
         _status = new ClientStatus(keys.Component, $"connecting to {options.Endpoint}", logger);
-        _session = new ClientSession(keys, brokerPublic, options, _status, _subscriptions, _pendingRequests, _pendingControls);
+        _streams = new ClientStreams(
+            (op, slot, topic, correlation, type, payload, activity, cancellationToken) => _outbound!.WriteAsync(Encode(op, slot, topic, correlation, type, payload, null, activity), cancellationToken),
+            record => _outbound!.WriteAsync(record, CancellationToken.None),
+            reason => _status.CountDrops(1, reason));
+        _session = new ClientSession(keys, brokerPublic, options, _status, _subscriptions, _pendingRequests, _pendingControls, _streams);
         _outbound = _session.Outbound;
     }
 
@@ -186,6 +191,11 @@ public sealed class BusClient : IBusClient
         await _outbound.WriteAsync(Encode(RecordOp.Reply, 0, request.Topic, request.CorrelationId, messageType, payload, null, Activity.Current), cancellationToken).ConfigureAwait(false);
     }
 
+    public IAsyncEnumerable<BusMessage> RequestStreamAsync(string topic, string messageType, ReadOnlyMemory<byte> payload, BusStreamOptions options, CancellationToken cancellationToken) =>
+        _streams.RequestAsync(topic, messageType, payload, options, cancellationToken);
+
+    public BusReplyStream OpenReplyStream(BusMessage request) => _streams.OpenReply(request);
+
     public async Task<BrokerStatus> GetBrokerStatusAsync(CancellationToken cancellationToken)
     {
         await WaitUntilAuthenticatedAsync(cancellationToken).ConfigureAwait(false);
@@ -217,6 +227,7 @@ public sealed class BusClient : IBusClient
             await subscription.StopAsync().ConfigureAwait(false);
         }
 
+        _streams.OnConnectionLost("the bus client was disposed");
         foreach (var pending in _pendingRequests.Values)
         {
             pending.TrySetException(new ObjectDisposedException(nameof(BusClient)));

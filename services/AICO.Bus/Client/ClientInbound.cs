@@ -13,6 +13,7 @@ internal sealed class ClientInbound(
     List<Subscription> subscriptions,
     ConcurrentDictionary<string, TaskCompletionSource<BusMessage>> pendingRequests,
     ConcurrentDictionary<ulong, TaskCompletionSource<object?>> pendingControls,
+    ClientStreams streams,
     int maxMessageBytes)
 {
     private byte[] _plain = new byte[maxMessageBytes + 128 * 1024];
@@ -47,6 +48,7 @@ internal sealed class ClientInbound(
                     break;
                 case RecordOp.Deliver:
                 case RecordOp.DeliverReply:
+                case RecordOp.DeliverStreamRequest or RecordOp.DeliverStreamItem or RecordOp.DeliverStreamEnd:
                     OnDeliver(op, RecordReader.ParseMessage(body));
                     break;
                 default:
@@ -77,6 +79,9 @@ internal sealed class ClientInbound(
                 break;
             case ControlKind.ControlPong:
                 break;
+            case ControlKind.ControlStreamCredit or ControlKind.ControlStreamCancel:
+                streams.OnControl(control);
+                break;
             default:
                 status.CountDrops(1, "unexpected-control");
                 break;
@@ -100,6 +105,11 @@ internal sealed class ClientInbound(
             return;
         }
 
+        if (streams.OnRefused(control))
+        {
+            return;
+        }
+
         status.WarnOnce("refused:" + control.Topic, "the broker refused a publish: " + control.Reason);
     }
 
@@ -120,7 +130,20 @@ internal sealed class ClientInbound(
         {
             TraceParent = envelope.Traceparent.Length > 0 ? envelope.Traceparent : null,
             TraceState = envelope.Tracestate.Length > 0 ? envelope.Tracestate : null,
+            StreamWindow = op == RecordOp.DeliverStreamRequest ? (int)Math.Min(record.AckId, BusStreamLimits.MaxWindow) : 0,
+            IsStreamEnd = op == RecordOp.DeliverStreamEnd,
         };
+
+        if (op is RecordOp.DeliverStreamItem or RecordOp.DeliverStreamEnd)
+        {
+            streams.OnDelivered(message);
+            return;
+        }
+
+        if (op == RecordOp.DeliverStreamRequest)
+        {
+            streams.OnStreamRequest(message);
+        }
 
         if (op == RecordOp.DeliverReply)
         {

@@ -29,6 +29,7 @@ internal sealed class ClientSession
     private readonly ConcurrentDictionary<ulong, TaskCompletionSource<object?>> _pendingControls;
     private readonly BatchSender _sender;
     private readonly ClientInbound _inbound;
+    private readonly ClientStreams _streams;
     private readonly NetMQQueue<int> _wake = new();
     private readonly NetMQTimer _timer = new(Tick);
     private readonly NetMQPoller _poller;
@@ -55,8 +56,10 @@ internal sealed class ClientSession
         ClientStatus status,
         List<Subscription> subscriptions,
         ConcurrentDictionary<string, TaskCompletionSource<BusMessage>> pendingRequests,
-        ConcurrentDictionary<ulong, TaskCompletionSource<object?>> pendingControls)
+        ConcurrentDictionary<ulong, TaskCompletionSource<object?>> pendingControls,
+        ClientStreams streams)
     {
+        _streams = streams;
         _keys = keys;
         _brokerPublic = brokerPublic;
         _options = options;
@@ -66,7 +69,7 @@ internal sealed class ClientSession
         _backoff = options.MinReconnectDelay;
         Outbound = new OutboundQueue(options.OutboundCapacity, Wake);
         _sender = new BatchSender(options, Outbound, status);
-        _inbound = new ClientInbound(status, subscriptions, pendingRequests, pendingControls, options.MaxMessageBytes);
+        _inbound = new ClientInbound(status, subscriptions, pendingRequests, pendingControls, streams, options.MaxMessageBytes);
         _wake.ReceiveReady += (_, _) => OnWake();
         _timer.Elapsed += (_, _) => OnTick();
         _poller = [_wake, _timer];
@@ -195,6 +198,11 @@ internal sealed class ClientSession
 
     private void ResetSession()
     {
+        if (_sealer is not null)
+        {
+            _streams.OnConnectionLost(_status.Reason);
+        }
+
         if (_socket is not null)
         {
             _poller.Remove(_socket);

@@ -9,4 +9,12 @@ internal enum RecordOp : byte
     Reply = 4,
     Deliver = 5,
     DeliverReply = 6,
+
+    // Streams (docs/bus-protocol.md, "Streams"): the u64 slot of the message header carries the credit window.
+    StreamRequest = 7,
+    StreamItem = 8,
+    StreamEnd = 9,
+    DeliverStreamRequest = 10,
+    DeliverStreamItem = 11,
+    DeliverStreamEnd = 12,
 }

@@ -1,6 +1,4 @@
 using System.Diagnostics;
-using System.Net.ServerSentEvents;
-using System.Runtime.CompilerServices;
 using AICO.Gateway.ModelService;
 using AICO.Models.Contracts;
 using Microsoft.AspNetCore.Builder;
@@ -56,8 +54,28 @@ internal static partial class ModelEndpoints
         }
 
         LogRequest(log, "chat", request.Messages.Count, Activity.Current?.TraceId.ToString() ?? "none");
-        var reply = await models.ChatAsync(request, cancellationToken);
-        return request.Stream ? TypedResults.ServerSentEvents(Events(reply, cancellationToken)) : TypedResults.Ok(reply);
+        if (!request.Stream)
+        {
+            return TypedResults.Ok(await models.ChatAsync(request, cancellationToken));
+        }
+
+        // The first event is awaited before the response starts, so a failure up to then is a proper problem response;
+        // it is written the moment it arrives, and every later one as it comes (a disconnect cancels the model's work).
+        var events = models.StreamChatAsync(request, cancellationToken).GetAsyncEnumerator(cancellationToken);
+        try
+        {
+            if (!await events.MoveNextAsync())
+            {
+                throw new ModelServiceException(ModelServiceErrorCodes.Internal, "the model service ended the stream without an answer");
+            }
+        }
+        catch
+        {
+            await events.DisposeAsync();
+            throw;
+        }
+
+        return new ChatEventStreamResult(Relay(events, log));
     }
 
     private static async Task<IResult> EmbeddingsAsync([FromBody] EmbeddingsRequest request, IModelServiceClient models, ILogger<ModelServiceRequestLog> log, CancellationToken cancellationToken)
@@ -85,15 +103,36 @@ internal static partial class ModelEndpoints
         }
     }
 
-    private static async IAsyncEnumerable<SseItem<ChatStreamEvent>> Events(ChatReply reply, [EnumeratorCancellation] CancellationToken cancellationToken)
+    private static async IAsyncEnumerable<ChatStreamEvent> Relay(IAsyncEnumerator<ChatStreamEvent> events, ILogger log)
     {
-        foreach (var token in reply.Tokens)
+        await using (events)
         {
-            cancellationToken.ThrowIfCancellationRequested();
-            yield return new SseItem<ChatStreamEvent>(new ChatStreamEvent(token), "token");
-        }
+            yield return events.Current;
+            while (true)
+            {
+                ChatStreamEvent? failure = null;
+                try
+                {
+                    if (!await events.MoveNextAsync())
+                    {
+                        yield break;
+                    }
+                }
+                catch (Exception ex) when (ex is ModelServiceException or TimeoutException or Bus.BusDeniedException)
+                {
+                    LogStreamFailed(log, ex.Message);
+                    failure = new ChatStreamEvent(null, Error: new ErrorReply(ex is ModelServiceException m ? m.Code : ex is TimeoutException ? ModelServiceErrorCodes.Timeout : "bus_denied", ex.Message));
+                }
 
-        yield return new SseItem<ChatStreamEvent>(new ChatStreamEvent(null, reply.Model, reply.Content), "done");
-        await Task.CompletedTask;
+                yield return failure ?? events.Current;
+                if (failure is not null)
+                {
+                    yield break;
+                }
+            }
+        }
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Chat stream failed after its first event: {Reason}")]
+    private static partial void LogStreamFailed(ILogger logger, string reason);
 }

@@ -1,6 +1,8 @@
+using System.Runtime.CompilerServices;
 using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
 using AICO.Bus;
+using AICO.Gateway.Endpoints;
 using AICO.Models.Contracts;
 using Microsoft.Extensions.Options;
 
@@ -24,14 +26,51 @@ internal sealed class BusModelServiceClient(IBusClient bus, IOptions<GatewayOpti
         ModelServiceTopics.ChatReplyType, ModelServiceJsonContext.Default.ChatReply,
         options.Value.ChatTimeout, cancellationToken);
 
-    private async Task<T> RequestAsync<T>(
-        string topic, string type, byte[] payload, string replyType, JsonTypeInfo<T> replyInfo, TimeSpan timeout, CancellationToken cancellationToken)
+    public async IAsyncEnumerable<ChatStreamEvent> StreamChatAsync(ChatRequest request, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        EnsureConnected();
+        var stream = new BusStreamOptions { Window = options.Value.ChatStreamWindow, IdleTimeout = options.Value.ChatTimeout };
+        var payload = JsonSerializer.SerializeToUtf8Bytes(request, ModelServiceJsonContext.Default.ChatRequest);
+        await using var items = bus.RequestStreamAsync(ModelServiceTopics.ChatRequest, ModelServiceTopics.ChatRequestType, payload, stream, cancellationToken)
+            .GetAsyncEnumerator(cancellationToken);
+        while (await NextAsync(items))
+        {
+            var item = items.Current;
+            if (!item.IsStreamEnd && item.MessageType == ModelServiceTopics.ChatTokenType)
+            {
+                yield return new ChatStreamEvent(ModelServiceReplyReader.Read(item.MessageType, item.Payload, ModelServiceTopics.ChatTokenType, ModelServiceJsonContext.Default.ChatToken).Delta);
+                continue;
+            }
+
+            var reply = ModelServiceReplyReader.Read(item.MessageType, item.Payload, ModelServiceTopics.ChatReplyType, ModelServiceJsonContext.Default.ChatReply);
+            yield return new ChatStreamEvent(null, reply.Model, reply.Content);
+        }
+    }
+
+    private static async ValueTask<bool> NextAsync(IAsyncEnumerator<BusMessage> items)
+    {
+        try
+        {
+            return await items.MoveNextAsync();
+        }
+        catch (IOException lost)
+        {
+            throw new ModelServiceException(BusUnavailable, lost.Message);
+        }
+    }
+
+    private void EnsureConnected()
     {
         if (bus.State != BusConnectionState.Authenticated)
         {
             throw new ModelServiceException(BusUnavailable, $"the gateway is not connected to the bus ({bus.State}: {bus.StatusReason})");
         }
+    }
 
+    private async Task<T> RequestAsync<T>(
+        string topic, string type, byte[] payload, string replyType, JsonTypeInfo<T> replyInfo, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        EnsureConnected();
         var reply = await bus.RequestAsync(topic, type, payload, timeout, cancellationToken);
         return ModelServiceReplyReader.Read(reply.MessageType, reply.Payload, replyType, replyInfo);
     }

@@ -1,0 +1,109 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Http.Json;
+using System.Net.ServerSentEvents;
+using AICO.TestSupport;
+
+namespace AICO.Gateway.Tests;
+
+/// <summary>
+/// Streamed chat on the production path, HTTP -> gateway -> real broker -> model service worker -> the Ollama stand-in
+/// (the HTTP fake at the true edge, writing NDJSON lines as Ollama does): each token is an SSE event the moment it
+/// exists, a caller that goes away stops the backend, and a caller that stops reading stops it too, holding memory.
+/// </summary>
+public class ChatStreamOverHttpTests(GatewayOverBusFixture fixture) : IClassFixture<GatewayOverBusFixture>
+{
+    private FakeOllamaServer Ollama => fixture.Ollama;
+
+    private async Task<HttpResponseMessage> StartChatAsync(string model, CancellationToken cancellationToken)
+    {
+        var request = new HttpRequestMessage(HttpMethod.Post, "/api/v1/chat")
+        {
+            Content = JsonContent.Create(new { messages = new[] { new { role = "user", content = "stream please" } }, model, stream = true }),
+        };
+        var response = await fixture.Gateway.Http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("text/event-stream", response.Content.Headers.ContentType?.MediaType);
+        return response;
+    }
+
+    [Fact]
+    public async Task The_first_SSE_event_arrives_before_the_stand_in_has_sent_its_second_token_and_the_order_holds()
+    {
+        Ollama.DripTokens = 20;
+        using var timeout = new CancellationTokenSource(TestBus.Deadline);
+        var before = Ollama.TokensWritten;
+        using var response = await StartChatAsync(FakeOllamaServer.GatedModel, timeout.Token);
+
+        var tokens = new List<string>();
+        string? done = null;
+        await foreach (var item in SseParser.Create(await response.Content.ReadAsStreamAsync(timeout.Token)).EnumerateAsync(timeout.Token))
+        {
+            if (item.EventType != "token")
+            {
+                done = item.Data;
+                continue;
+            }
+
+            tokens.Add(System.Text.Json.JsonDocument.Parse(item.Data).RootElement.GetProperty("delta").GetString()!);
+            // The gated stand-in writes token n+1 only after this release: had anything on the way buffered the
+            // answer, this event could not have arrived and the test would time out.
+            Assert.Equal(tokens.Count, Ollama.TokensWritten - before);
+            Ollama.Gate.Release();
+        }
+
+        var expected = Enumerable.Range(0, 20).Select(FakeOllamaServer.StreamToken).ToList();
+        Assert.Equal(expected, tokens);
+        Assert.Contains(string.Concat(expected), done);
+    }
+
+    [Fact]
+    public async Task A_client_that_disconnects_is_seen_by_the_stand_in_within_one_second()
+    {
+        Ollama.DripTokens = 10_000;
+        Ollama.DripInterval = TimeSpan.FromMilliseconds(20);
+        using var timeout = new CancellationTokenSource(TestBus.Deadline);
+        while (Ollama.Aborts.TryRead(out _))
+        {
+        }
+
+        var response = await StartChatAsync(FakeOllamaServer.DripModel, timeout.Token);
+        var events = SseParser.Create(await response.Content.ReadAsStreamAsync(timeout.Token)).EnumerateAsync(timeout.Token).GetAsyncEnumerator(timeout.Token);
+        Assert.True(await events.MoveNextAsync());
+
+        var disconnected = Stopwatch.StartNew();
+        response.Dispose(); // closes the connection: the browser tab went away
+        await Ollama.Aborts.ReadAsync(timeout.Token);
+        var seenAfter = disconnected.Elapsed;
+
+        Assert.True(seenAfter < TimeSpan.FromSeconds(1), $"the stand-in saw the disconnect after {seenAfter.TotalMilliseconds:0} ms");
+        Assert.True(Ollama.TokensWritten < 10_000);
+    }
+
+    [Fact]
+    public async Task A_client_that_stops_reading_stalls_the_stand_in_and_memory_stays_bounded()
+    {
+        using var timeout = new CancellationTokenSource(TestBus.Deadline * 2);
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
+        var heapBefore = GC.GetTotalMemory(forceFullCollection: true);
+        var bytesBefore = Ollama.BytesWritten;
+        using var response = await StartChatAsync(FakeOllamaServer.FloodModel, timeout.Token);
+        var events = SseParser.Create(await response.Content.ReadAsStreamAsync(timeout.Token)).EnumerateAsync(timeout.Token).GetAsyncEnumerator(timeout.Token);
+        Assert.True(await events.MoveNextAsync()); // then the client reads nothing more
+
+        // The stand-in would write without end; with flow control every hop stops once its buffer is full.
+        var last = -1L;
+        while (Ollama.BytesWritten != last)
+        {
+            last = Ollama.BytesWritten;
+            await Task.Delay(TimeSpan.FromMilliseconds(500), timeout.Token);
+        }
+
+        var written = Ollama.BytesWritten - bytesBefore;
+        var heapGrowth = GC.GetTotalMemory(forceFullCollection: true) - heapBefore;
+        Assert.True(written < 32L * 1024 * 1024, $"the stand-in wrote {written / 1024} KiB before stalling");
+        Assert.True(heapGrowth < 32L * 1024 * 1024, $"the heap of broker + gateway + model service grew by {heapGrowth / 1024} KiB");
+        System.Console.WriteLine($"slow reader: stand-in stalled after {written / 1024} KiB; heap growth {heapGrowth / 1024} KiB");
+    }
+}
