@@ -78,15 +78,21 @@ internal sealed class TestProcess : IDisposable, IAsyncDisposable
     /// <summary>The built `aico`, in its own output folder where `aico gateway start` finds the gateway.</summary>
     public static string Cli => Built("services", "AICO.Cli", "aico");
 
+    private const string Env = "/usr/bin/env";
+
     public static ProcessStartInfo DotnetStartInfo(string dll, IEnumerable<string> args, IReadOnlyDictionary<string, string>? environment = null)
     {
-        var info = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet")
+        // A test run started in the background of a non-interactive shell inherits SIGINT as ignored, and .NET keeps an
+        // ignored SIGINT ignored: env (which execs, so the pid stays the child's) restores the default for Ctrl-C tests.
+        var info = new ProcessStartInfo(Env)
         {
             UseShellExecute = false,
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             RedirectStandardInput = true,
         };
+        info.ArgumentList.Add("--default-signal=INT");
+        info.ArgumentList.Add(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet");
         info.ArgumentList.Add(dll);
         foreach (var arg in args)
         {
