@@ -37,6 +37,7 @@ internal sealed class TwoHosts : IAsyncDisposable
     public NetworkNamespace HostA => _namespaces[0];
     public NetworkNamespace HostB => _namespaces[1];
     public string LinkOnA { get; }
+    public TestProcess Broker => _hosts[0];
     public TestProcess ModelService => _hosts[^1];
     public HttpClient Gateway { get; private set; } = null!;
 
