@@ -10,18 +10,21 @@ using Microsoft.Extensions.Diagnostics.HealthChecks;
 /// or after <see cref="HealthyHold"/> (Healthy) or <see cref="UnhealthyHold"/> (otherwise, so the reasons shown stay
 /// current).
 /// </summary>
-internal sealed class ServiceHealthCheck(ServiceHealthProbe probe, TimeProvider time) : IHealthCheck
+/// <param name="currentRun">Identifies the process now running (its start time): what an earlier run was told does not count.</param>
+internal sealed class ServiceHealthCheck(ServiceHealthProbe probe, Func<object?> currentRun, TimeProvider time) : IHealthCheck
 {
     public static readonly TimeSpan StartingInterval = TimeSpan.FromMilliseconds(250);
     public static readonly TimeSpan Interval = TimeSpan.FromSeconds(1);
     public static readonly TimeSpan HealthyHold = TimeSpan.FromMinutes(5);
     public static readonly TimeSpan UnhealthyHold = TimeSpan.FromSeconds(5);
 
-    private HealthStatus? _lastReturned;
+    private (HealthStatus Status, object? Run)? _lastReturned;
 
     public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
     {
-        var since = _lastReturned;
+        var run = currentRun();
+        // A process that just started is Unhealthy until it answers: wait for its first change from that.
+        var since = _lastReturned is { } last && Equals(last.Run, run) ? last.Status : HealthStatus.Unhealthy;
         var until = time.GetUtcNow() + (since == HealthStatus.Healthy ? HealthyHold : UnhealthyHold);
         while (true)
         {
@@ -29,7 +32,7 @@ internal sealed class ServiceHealthCheck(ServiceHealthProbe probe, TimeProvider 
             var interval = result.Status == HealthStatus.Unhealthy ? StartingInterval : Interval;
             if (result.Status != since || time.GetUtcNow() + interval >= until)
             {
-                _lastReturned = result.Status;
+                _lastReturned = (result.Status, run);
                 return result;
             }
 

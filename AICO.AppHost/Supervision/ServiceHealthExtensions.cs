@@ -9,9 +9,18 @@ internal static class ServiceHealthExtensions
 {
     public static IResourceBuilder<ProjectResource> WithServiceHealthCheck(this IResourceBuilder<ProjectResource> resource, string endpointName = "http")
     {
-        var check = new ServiceHealthCheck(new ServiceHealthProbe(resource.GetEndpoint(endpointName)), TimeProvider.System);
-        var key = $"{resource.Resource.Name}_health";
-        resource.ApplicationBuilder.Services.AddHealthChecks().Add(new HealthCheckRegistration(key, _ => check, failureStatus: null, tags: null));
+        var name = resource.Resource.Name;
+        var probe = new ServiceHealthProbe(resource.GetEndpoint(endpointName));
+        ServiceHealthCheck? check = null;
+        var key = $"{name}_health";
+        resource.ApplicationBuilder.Services.AddHealthChecks().Add(new HealthCheckRegistration(key, services =>
+        {
+            var notifications = services.GetRequiredService<ResourceNotificationService>();
+            return check ??= new ServiceHealthCheck(
+                probe,
+                () => notifications.TryGetCurrentState(name, out var current) ? current.Snapshot.StartTimeStamp : null,
+                TimeProvider.System);
+        }, failureStatus: null, tags: null));
         return resource.WithHealthCheck(key);
     }
 }

@@ -17,6 +17,9 @@ public class KillRecoveryTests(AicoAppFixture fixture, ITestOutputHelper output)
     /// <summary>Kill to the new process Running and Healthy as the dashboard shows it (Aspire's own health state).</summary>
     private static readonly TimeSpan Recovery = TimeSpan.FromSeconds(15);
 
+    /// <summary>The load: one embeddings request through the gateway every 50 ms (each also logged by two processes).</summary>
+    private static readonly TimeSpan LoadInterval = TimeSpan.FromMilliseconds(50);
+
     [Fact]
     public async Task Each_process_killed_under_load_is_running_and_healthy_again_within_15_s_and_no_producer_has_gaps()
     {
@@ -220,7 +223,7 @@ public class KillRecoveryTests(AicoAppFixture fixture, ITestOutputHelper output)
 
             try
             {
-                await Task.Delay(20, cancellationToken);
+                await Task.Delay(LoadInterval, cancellationToken);
             }
             catch (OperationCanceledException)
             {
