@@ -86,6 +86,22 @@ public class KillRecoveryTests(AicoAppFixture fixture, ITestOutputHelper output)
         var components = stat.GetProperty("producers").EnumerateArray().Select(p => p.GetProperty("producer").GetString()!.Split('/')[0]).ToList();
         Assert.All(AicoAppFixture.Resources, c => Assert.True(components.Count(x => x == c) >= 2, $"{c}: {components.Count(x => x == c)} producers"));
         Assert.True(stat.GetProperty("pipeline").GetProperty("consumer_subscribed").GetBoolean());
+
+        // The tests after this one share the app: leave it as they expect it, the killed connections expired at the broker.
+        await BrokerForgotTheKilledConnectionsAsync(all.Token);
+    }
+
+    private async Task BrokerForgotTheKilledConnectionsAsync(CancellationToken cancellationToken)
+    {
+        var bus = fixture.App.GetEndpoint("broker", "bus");
+        var keys = AICO.Security.ComponentKeys.Derive(new AICO.Security.MasterKeyStore(fixture.Paths).LoadDerivation(), AICO.Security.Components.Cli);
+        await using var cli = new AICO.Bus.BusClient(keys, new AICO.Bus.BusClientOptions { Endpoint = $"tcp://127.0.0.1:{bus.Port}" });
+        cli.Start();
+        await cli.WaitUntilAuthenticatedAsync(cancellationToken);
+        while ((await cli.GetBrokerStatusAsync(cancellationToken)).Clients.GroupBy(c => c.Component).Any(g => g.Count() > 1))
+        {
+            await Task.Delay(250, cancellationToken);
+        }
     }
 
     /// <summary>
