@@ -4,8 +4,6 @@ using AICO.Bus;
 using AICO.Logging;
 using AICO.LogStore;
 using AICO.Security;
-using AICO.Storage;
-using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Logging;
 
 namespace AICO.Benchmarks;
@@ -25,72 +23,44 @@ internal static class LoggingCallPacedBenchmark
     {
         var seconds = args.Length > 0 && int.TryParse(args[0], CultureInfo.InvariantCulture, out var s) ? s : 10;
         var shipping = !args.Contains("--not-shipping");
-        var root = Path.Combine(Path.GetTempPath(), "aico-bench-call-" + Guid.NewGuid().ToString("N"));
-        try
+        await using var pipeline = await LocalLogPipeline.StartAsync(new LogConsumerOptions());
+        var client = await pipeline.ClientAsync(Components.Gateway);
+        // Not shipping, the buffer holds the whole run (nothing is dropped); shipping, it has its default size.
+        using var provider = new BusLoggerProvider(shipping ? new BusLoggingOptions() : new BusLoggingOptions { BufferCapacity = (seconds + 2) * 1_500 });
+        if (shipping)
         {
-            var paths = new AicoPaths(Path.Combine(root, "data"), Path.Combine(root, "data", "run"));
-            var store = new MasterKeyStore(paths);
-            store.Create(force: false);
-            var derivation = store.LoadDerivation();
-            await using var broker = new BrokerEngine(
-                derivation.CurveKeyPair(Components.Broker),
-                Components.Clients.ToDictionary(c => c, c => derivation.CurveKeyPair(c).PublicKeyZ85),
-                new BrokerOptions { Endpoint = "tcp://127.0.0.1:0" });
-            broker.Start();
-            var database = new EncryptedDatabase(StorageOptions.FromKeyStore(paths));
-            database.Migrate();
-            await using var consumerClient = new BusClient(ComponentKeys.Derive(derivation, Components.LogConsumer), new BusClientOptions { Endpoint = broker.BoundEndpoint });
-            consumerClient.Start();
-            await using var consumer = new LogConsumer(consumerClient, database, new LogConsumerOptions());
-            consumer.Start();
-            await using var client = new BusClient(ComponentKeys.Derive(derivation, Components.Gateway), new BusClientOptions { Endpoint = broker.BoundEndpoint });
-            client.Start();
-            await client.WaitUntilAuthenticatedAsync(CancellationToken.None);
-
-            using var provider = new BusLoggerProvider(new BusLoggingOptions { BufferCapacity = 1_000_000 });
-            if (shipping)
-            {
-                provider.Start(client);
-            }
-
-            using var busFactory = LoggerFactory.Create(b => b.AddProvider(provider));
-            using var floorFactory = LoggerFactory.Create(b => b.AddProvider(new EnabledNullLoggerProvider()));
-            var bus = busFactory.CreateLogger("AICO.Benchmarks.Paced");
-            var floor = floorFactory.CreateLogger("AICO.Benchmarks.Paced");
-            var deadline = Stopwatch.StartNew();
-            while (shipping && provider.Gate?.IsOpen != true)
-            {
-                if (deadline.Elapsed > TimeSpan.FromSeconds(60))
-                {
-                    throw new TimeoutException("the log consumer did not subscribe");
-                }
-
-                await Task.Delay(20);
-            }
-
-            Console.WriteLine($"load before: {Load()}");
-            Measure(floor, bus, TimeSpan.FromSeconds(1), out _, out _);
-            var calls = Measure(floor, bus, TimeSpan.FromSeconds(seconds), out var floorTicks, out var busTicks);
-            Console.WriteLine($"load after: {Load()}");
-            var flushed = !shipping || await provider.FlushAsync(TimeSpan.FromSeconds(30));
-            await provider.StopAsync();
-
-            var worker = shipping ? "worker shipping to a real consumer" : "not shipping (records stay in the buffer)";
-            Console.WriteLine($"ILogger call at ~1 call/ms for {seconds} s, {calls:N0} calls per logger, {worker}; all acknowledged: {flushed}, dropped: {provider.Buffer.DroppedTotal}");
-            Console.WriteLine("| logger | p50 ns | p90 ns | p99 ns | p99.9 ns | mean ns |");
-            Console.WriteLine("| --- | ---: | ---: | ---: | ---: | ---: |");
-            Console.WriteLine(Row("enabled no-op provider (floor)", floorTicks));
-            Console.WriteLine(Row("bus logger", busTicks));
-            return flushed && provider.Buffer.DroppedTotal == 0 ? 0 : 1;
+            provider.Start(client);
         }
-        finally
+
+        using var busFactory = LoggerFactory.Create(b => b.AddProvider(provider));
+        using var floorFactory = LoggerFactory.Create(b => b.AddProvider(new EnabledNullLoggerProvider()));
+        var bus = busFactory.CreateLogger("AICO.Benchmarks.Paced");
+        var floor = floorFactory.CreateLogger("AICO.Benchmarks.Paced");
+        var deadline = Stopwatch.StartNew();
+        while (shipping && provider.Gate?.IsOpen != true)
         {
-            SqliteConnection.ClearAllPools();
-            if (Directory.Exists(root))
+            if (deadline.Elapsed > TimeSpan.FromSeconds(60))
             {
-                Directory.Delete(root, recursive: true);
+                throw new TimeoutException("the log consumer did not subscribe");
             }
+
+            await Task.Delay(20);
         }
+
+        Console.WriteLine($"load before: {Load()}");
+        Measure(floor, bus, TimeSpan.FromSeconds(1), out _, out _);
+        var calls = Measure(floor, bus, TimeSpan.FromSeconds(seconds), out var floorTicks, out var busTicks);
+        Console.WriteLine($"load after: {Load()}");
+        var flushed = !shipping || await provider.FlushAsync(TimeSpan.FromSeconds(30));
+        await provider.StopAsync();
+
+        var worker = shipping ? "worker shipping to a real consumer" : "not shipping (records stay in the buffer)";
+        Console.WriteLine($"ILogger call at ~1 call/ms for {seconds} s, {calls:N0} calls per logger, {worker}; all acknowledged: {flushed}, dropped: {provider.Buffer.DroppedTotal}");
+        Console.WriteLine("| logger | p50 ns | p90 ns | p99 ns | p99.9 ns | mean ns |");
+        Console.WriteLine("| --- | ---: | ---: | ---: | ---: | ---: |");
+        Console.WriteLine(Row("enabled no-op provider (floor)", floorTicks));
+        Console.WriteLine(Row("bus logger", busTicks));
+        return flushed && provider.Buffer.DroppedTotal == 0 ? 0 : 1;
     }
 
     /// <summary>Times each call alone; which logger goes first alternates, so both see the same cache and scheduler.</summary>
