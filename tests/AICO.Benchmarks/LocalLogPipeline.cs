@@ -52,10 +52,8 @@ internal sealed class LocalLogPipeline : IAsyncDisposable
     /// <summary>A started, authenticated bus client of <paramref name="component"/>, stopped with the pipeline.</summary>
     public async Task<BusClient> ClientAsync(string component)
     {
-        var client = new BusClient(ComponentKeys.Derive(_derivation, component), new BusClientOptions { Endpoint = _broker.BoundEndpoint });
+        var client = await BenchmarkBusClients.ConnectAsync(_derivation, component, _broker.BoundEndpoint);
         _owned.Add(client);
-        client.Start();
-        await client.WaitUntilAuthenticatedAsync(CancellationToken.None);
         return client;
     }
 
