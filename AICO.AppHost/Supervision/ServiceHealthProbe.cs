@@ -23,7 +23,7 @@ internal sealed class ServiceHealthProbe(EndpointReference endpoint, string path
 
         try
         {
-            using var response = await Http.GetAsync(new Uri(Address(), path), cancellationToken).ConfigureAwait(false);
+            using var response = await Http.GetAsync(new Uri(await AddressAsync(cancellationToken).ConfigureAwait(false), path), cancellationToken).ConfigureAwait(false);
             var body = await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false);
             return Interpret((int)response.StatusCode, body);
         }
@@ -37,10 +37,13 @@ internal sealed class ServiceHealthProbe(EndpointReference endpoint, string path
     /// The service's own port when Aspire proxies the endpoint: while the service is down the proxy accepts the
     /// connection and holds it until the request times out, which would hide for seconds that it came back.
     /// </summary>
-    private Uri Address() =>
-        endpoint.TargetPort is { } port && port != endpoint.Port
-            ? new UriBuilder(endpoint.Scheme, endpoint.Host, port).Uri
+    private async Task<Uri> AddressAsync(CancellationToken cancellationToken)
+    {
+        var port = await endpoint.Property(EndpointProperty.TargetPort).GetValueAsync(cancellationToken).ConfigureAwait(false);
+        return int.TryParse(port, out var target) && target > 0
+            ? new UriBuilder(endpoint.Scheme, endpoint.Host, target).Uri
             : new Uri(endpoint.Url);
+    }
 
     /// <summary>The verdict of one /health answer: its own status, and the reasons of the checks that are not Healthy.</summary>
     internal static HealthCheckResult Interpret(int statusCode, string body)
