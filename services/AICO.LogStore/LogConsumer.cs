@@ -17,6 +17,7 @@ internal sealed class LogConsumer(IBusClient bus, EncryptedDatabase database, Lo
         new BoundedChannelOptions(options.QueueCapacity) { SingleReader = true, FullMode = BoundedChannelFullMode.Wait });
 
     private readonly LogBatchWriter _writer = new(database, time, options.DurableInterval);
+    private readonly LogConsumerRetry _retry = new(options.WriteRetryDelay, time ?? TimeProvider.System);
     private readonly CancellationTokenSource _stopping = new();
     private IAsyncDisposable? _subscription;
     private Task _running = Task.CompletedTask;
@@ -67,44 +68,25 @@ internal sealed class LogConsumer(IBusClient bus, EncryptedDatabase database, Lo
 
     private async Task WaitForWritableDatabaseAsync(CancellationToken cancellationToken)
     {
-        while (true)
-        {
-            try
+        // BEGIN IMMEDIATE takes the write lock: this proves the file is writable with our key and migrated.
+        await _retry.UntilSuccessAsync(
+            token => ValueTask.FromResult(database.Write((connection, transaction) =>
             {
-                // BEGIN IMMEDIATE takes the write lock: this proves the file is writable with our key and migrated.
-                database.Write((connection, transaction) =>
-                {
-                    using var command = connection.CreateCommand();
-                    command.Transaction = transaction;
-                    command.CommandText = "SELECT count(*) FROM log_producers";
-                    return command.ExecuteScalar();
-                }, cancellationToken);
-                _databaseProblem = null;
-                return;
-            }
-            catch (Exception ex) when (ex is not OperationCanceledException)
-            {
-                Problem($"database not writable: {ex.Message}");
-                await Task.Delay(options.WriteRetryDelay, cancellationToken).ConfigureAwait(false);
-            }
-        }
+                using var command = connection.CreateCommand();
+                command.Transaction = transaction;
+                command.CommandText = "SELECT count(*) FROM log_producers";
+                return command.ExecuteScalar();
+            }, token)),
+            ex => Problem($"database not writable: {ex.Message}"),
+            cancellationToken).ConfigureAwait(false);
+        _databaseProblem = null;
     }
 
-    private async Task<IAsyncDisposable> SubscribeAsync(CancellationToken cancellationToken)
-    {
-        while (true)
-        {
-            try
-            {
-                return await bus.SubscribeAsync(LogTopics.Prefix, OnMessageAsync, cancellationToken).ConfigureAwait(false);
-            }
-            catch (Exception ex) when (ex is not OperationCanceledException)
-            {
-                LoggingDiagnostics.Write($"log consumer cannot subscribe to {LogTopics.Prefix}: {ex.Message}");
-                await Task.Delay(options.WriteRetryDelay, cancellationToken).ConfigureAwait(false);
-            }
-        }
-    }
+    private ValueTask<IAsyncDisposable> SubscribeAsync(CancellationToken cancellationToken) =>
+        _retry.UntilSuccessAsync(
+            async token => await bus.SubscribeAsync(LogTopics.Prefix, OnMessageAsync, token).ConfigureAwait(false),
+            ex => LoggingDiagnostics.Write($"log consumer cannot subscribe to {LogTopics.Prefix}: {ex.Message}"),
+            cancellationToken);
 
     private async Task OnMessageAsync(BusMessage message, CancellationToken cancellationToken)
     {
@@ -171,25 +153,17 @@ internal sealed class LogConsumer(IBusClient bus, EncryptedDatabase database, Lo
     private async Task<IReadOnlyDictionary<string, long>> CommitAsync(List<(LogBatch Batch, BusMessage Request)> pending, CancellationToken cancellationToken)
     {
         var batches = pending.ConvertAll(p => p.Batch);
-        while (true)
+        var acks = await _retry.UntilSuccessAsync(
+            token => ValueTask.FromResult(_writer.Write(batches, token)),
+            ex => Problem($"log batch write failed, retrying: {ex.Message}"),
+            cancellationToken).ConfigureAwait(false);
+        if (_databaseProblem is not null)
         {
-            try
-            {
-                var acks = _writer.Write(batches, cancellationToken);
-                if (_databaseProblem is not null)
-                {
-                    LoggingDiagnostics.Write("log consumer writes to the database again");
-                    _databaseProblem = null;
-                }
-
-                return acks;
-            }
-            catch (Exception ex) when (ex is not OperationCanceledException)
-            {
-                Problem($"log batch write failed, retrying: {ex.Message}");
-                await Task.Delay(options.WriteRetryDelay, cancellationToken).ConfigureAwait(false);
-            }
+            LoggingDiagnostics.Write("log consumer writes to the database again");
+            _databaseProblem = null;
         }
+
+        return acks;
     }
 
     private void Problem(string problem)

@@ -21,7 +21,7 @@ public static class LogConsumerHostingExtensions
             .ValidateOnStart();
         builder.Services.AddSingleton<IValidateOptions<LogConsumerOptions>>(new ConfigurationSectionValidator<LogConsumerOptions>(LogConsumerOptions.Section));
         builder.Services.AddSingleton(sp => sp.GetRequiredService<IOptions<LogConsumerOptions>>().Value);
-        builder.Services.AddSingleton(sp => new LogConsumer(sp.GetRequiredService<IBusClient>(), sp.GetRequiredService<EncryptedDatabase>(), sp.GetRequiredService<LogConsumerOptions>()));
+        builder.Services.AddSingleton(sp => new LogConsumer(sp.GetRequiredService<IBusClient>(), sp.GetRequiredService<EncryptedDatabase>(), sp.GetRequiredService<LogConsumerOptions>(), sp.GetService<TimeProvider>()));
         builder.Services.AddSingleton(sp => new LogRetention(sp.GetRequiredService<EncryptedDatabase>(), sp.GetRequiredService<LogConsumerOptions>()));
         builder.Services.AddHostedService<LogConsumerHostedService>();
         builder.Services.AddHealthChecks().AddCheck<LogConsumerHealthCheck>("logconsumer");

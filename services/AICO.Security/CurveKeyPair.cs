@@ -1,4 +1,4 @@
-using NaCl;
+using NSec.Cryptography;
 
 namespace AICO.Security;
 
@@ -13,7 +13,7 @@ public sealed class CurveKeyPair
     private CurveKeyPair(byte[] secretKey)
     {
         _secretKey = secretKey;
-        _publicKey = Curve25519.ScalarMultiplicationBase(secretKey);
+        _publicKey = PublicKeyOf(secretKey);
     }
 
     public ReadOnlySpan<byte> PublicKey => _publicKey;
@@ -46,6 +46,13 @@ public sealed class CurveKeyPair
         var secret = new byte[KeyLength];
         System.Security.Cryptography.RandomNumberGenerator.Fill(secret);
         return new CurveKeyPair(secret);
+    }
+
+    /// <summary>X25519 base-point multiplication by libsodium (through NSec): the public half of a CurveZMQ key.</summary>
+    private static byte[] PublicKeyOf(byte[] secretKey)
+    {
+        using var key = Key.Import(KeyAgreementAlgorithm.X25519, secretKey, KeyBlobFormat.RawPrivateKey);
+        return key.PublicKey.Export(KeyBlobFormat.RawPublicKey);
     }
 
     public override string ToString() => $"CurveKeyPair(public {PublicKeyZ85})";

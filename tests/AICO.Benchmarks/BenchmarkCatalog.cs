@@ -12,6 +12,7 @@ internal static class BenchmarkCatalog
         ["bus"] = ("AICO broker vs a raw NetMQ CURVE XSUB/XPUB proxy: msgs/s, losses, request/reply p50/p99", BusBenchmark.RunAsync),
         ["bus-netns"] = ("Request/reply p50/p99 with the responder across a network-namespace link vs on loopback (root)", NetnsBusBenchmark.RunAsync),
         ["bus-echo"] = ("(child of bus-netns) an echo responder on the bus", NetnsBusBenchmark.EchoAsync),
+        ["chat-stream"] = ("Streamed chat: first token, tokens/s and disconnect via HTTP -> gateway -> bus -> model service vs the Ollama stand-in directly", ChatStreamBenchmark.RunAsync),
         ["embeddings"] = ("Embeddings in-process vs HTTP -> gateway -> bus -> model service, concurrency 1 and 16", EmbeddingsBenchmark.RunAsync),
         ["logging-queries"] = ("The filters of aico logs ls / GET /api/v1/logs on a 1,000,000-row encrypted database: p50/p99", LogQueryBenchmark.RunAsync),
         ["logging-codec"] = ("Log batch wire format: hand-written codec vs protobuf (Google.Protobuf), encode and decode", LogCodecBenchmark.RunAsync),

@@ -42,6 +42,31 @@ public sealed class LogConsumerTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_consumer_started_on_an_unmigrated_database_retries_on_the_injected_clock_and_subscribes_once_the_schema_exists()
+    {
+        using var temp = new TempDatabase();
+        var database = temp.Open();
+        var clock = new WatchedClock();
+        var delay = TimeSpan.FromHours(1);
+        var consumer = new LogConsumer(_pipeline.Client(Components.LogConsumer), database, new LogConsumerOptions { WriteRetryDelay = delay }, clock);
+
+        var pausing = clock.NextTimerAsync(delay);
+        consumer.Start();
+        await using (consumer)
+        {
+            // An hour of wall clock would outlast the test: only the fake clock can end this pause.
+            await pausing;
+            Assert.Contains("log_producers", consumer.DatabaseProblem);
+            Assert.False(consumer.Subscribed);
+
+            database.Migrate();
+            clock.Advance(delay);
+            await _pipeline.WaitForAsync(() => consumer.Subscribed, "the consumer subscribed after its retry");
+            Assert.Null(consumer.DatabaseProblem);
+        }
+    }
+
+    [Fact]
     public async Task A_batch_in_another_components_name_or_malformed_is_ignored_and_counted_never_stored()
     {
         var consumer = _pipeline.StartConsumerInProcess();

@@ -54,7 +54,8 @@ public class KeyDerivationTests
     {
         var pair = new KeyDerivation(MasterKey).CurveKeyPair(Components.Gateway);
 
-        Assert.Equal(NaCl.Curve25519.ScalarMultiplicationBase(pair.SecretKey.ToArray()), pair.PublicKey.ToArray());
+        using var libsodium = NSec.Cryptography.Key.Import(NSec.Cryptography.KeyAgreementAlgorithm.X25519, pair.SecretKey, NSec.Cryptography.KeyBlobFormat.RawPrivateKey);
+        Assert.Equal(libsodium.PublicKey.Export(NSec.Cryptography.KeyBlobFormat.RawPublicKey), pair.PublicKey.ToArray());
         Assert.Equal(pair.PublicKeyZ85, CurveKeyPair.FromSecretKeyZ85(pair.SecretKeyZ85).PublicKeyZ85);
         Assert.Equal(40, pair.PublicKeyZ85.Length);
     }
@@ -66,9 +67,25 @@ public class KeyDerivationTests
         var broker = d.CurveKeyPair(Components.Broker);
         var client = d.CurveKeyPair(Components.Cli);
 
-        var fromClient = NaCl.Curve25519.ScalarMultiplication(client.SecretKey.ToArray(), broker.PublicKey.ToArray());
-        var fromBroker = NaCl.Curve25519.ScalarMultiplication(broker.SecretKey.ToArray(), client.PublicKey.ToArray());
-        Assert.Equal(fromClient, fromBroker);
+        Assert.Equal(Agree(client, broker), Agree(broker, client));
+    }
+
+    [Theory]
+    [InlineData("77076d0a7318a57d3c16c17251b26645df4c2f87ebc0992ab177fba51db92c2a", "8520f0098930a754748b7ddcb43ef75a0dbf3a0d26381af4eba4a98eaa9b4e6a")]
+    [InlineData("5dab087e624a8a4b79e17f8b83800ee66f3bb1292618b6fd1c2f8b27ff88e0eb", "de9edb7d7b7dc1b4d35b61c2ece435373f8343c85b78674dadfc7e146f882b4f")]
+    public void Public_key_of_a_secret_matches_the_rfc_7748_test_vectors(string secretHex, string publicHex)
+    {
+        Assert.Equal(publicHex, Convert.ToHexStringLower(CurveKeyPair.FromSecretKey(Convert.FromHexString(secretHex)).PublicKey));
+    }
+
+    /// <summary>X25519(own secret, peer public) through libsodium, reduced by HKDF (NSec exports no raw shared secret by default).</summary>
+    private static byte[] Agree(CurveKeyPair own, CurveKeyPair peer)
+    {
+        var x25519 = NSec.Cryptography.KeyAgreementAlgorithm.X25519;
+        using var key = NSec.Cryptography.Key.Import(x25519, own.SecretKey, NSec.Cryptography.KeyBlobFormat.RawPrivateKey);
+        var peerKey = NSec.Cryptography.PublicKey.Import(x25519, peer.PublicKey, NSec.Cryptography.KeyBlobFormat.RawPublicKey);
+        using var shared = x25519.Agree(key, peerKey)!;
+        return NSec.Cryptography.KeyDerivationAlgorithm.HkdfSha256.DeriveBytes(shared, [], [], 32);
     }
 
     [Fact]

@@ -25,12 +25,13 @@ public sealed class BrokerEngine : IAsyncDisposable
     private readonly Dictionary<string, BrokerConnection> _connections = new(StringComparer.Ordinal);
     private readonly RequestRoutes _routes = new();
     private readonly HashSet<string> _warnedPeers = new(StringComparer.Ordinal);
-    private readonly byte[] _connectionIdKey = RandomNumberGenerator.GetBytes(32);
+    private readonly ConnectionIds _ids = new();
     private readonly RefusalLog _refusals;
     private readonly HandshakeAdmission _admission;
     private readonly BrokerSender _sender;
     private readonly BrokerRouting _routing;
     private readonly BrokerStreams _streams;
+    private readonly BrokerHandshakes _handshakes;
     private GreetingGate? _gate;
     private readonly byte[] _plain;
     private RouterSocket? _router;
@@ -49,6 +50,7 @@ public sealed class BrokerEngine : IAsyncDisposable
         _plain = new byte[options.MaxFrameBytes];
         _sender = new BrokerSender(options, WarnOnce);
         _streams = new BrokerStreams(options, () => _connections.Values, _refusals, _sender);
+        _handshakes = new BrokerHandshakes(_keyring, options, _admission, _refusals, _sender, _connections, Remove, _logger);
         _routing = new BrokerRouting(options, _connections, _routes, _streams, _refusals, _sender, Remove, reader => BrokerStatusReport.Build(_connections.Values, _refusals, _sender.DroppedTotal, _options, reader));
     }
 
@@ -127,7 +129,7 @@ public sealed class BrokerEngine : IAsyncDisposable
             {
                 var reason = _keyring.IsRevoked(connection.Component) ? EnrolledKeys.RevokedReason(connection.Component) : $"'{connection.Component}' is no longer enrolled";
                 Remove(connection, reason);
-                Refuse(connection.RoutingId, connection.Id, null, DenyCode.DenyUnknownComponent, reason, connection.Component);
+                _handshakes.Refuse(connection.RoutingId, connection.Id, null, DenyCode.DenyUnknownComponent, reason, connection.Component);
             }
 
             _sender.FlushAll(_connections.Values);
@@ -201,7 +203,7 @@ public sealed class BrokerEngine : IAsyncDisposable
                 {
                     if (extraParts)
                     {
-                        Refuse(routingId, Key(routingId), null, DenyCode.DenyProtocol, "multipart frames are not part of the bus protocol");
+                        _handshakes.Refuse(routingId, _ids.Of(routingId), null, DenyCode.DenyProtocol, "multipart frames are not part of the bus protocol");
                     }
                     else
                     {
@@ -210,7 +212,7 @@ public sealed class BrokerEngine : IAsyncDisposable
                 }
                 catch (Exception ex) when (ex is FormatException or InvalidProtocolBufferException or CryptographicException or ArgumentException)
                 {
-                    Refuse(routingId, Key(routingId), null, DenyCode.DenyProtocol, "malformed frame: " + ex.Message);
+                    _handshakes.Refuse(routingId, _ids.Of(routingId), null, DenyCode.DenyProtocol, "malformed frame: " + ex.Message);
                 }
 
                 bodyMsg.Close();
@@ -228,11 +230,11 @@ public sealed class BrokerEngine : IAsyncDisposable
 
     private void Handle(byte[] routingId, ReadOnlySpan<byte> frame)
     {
-        var key = Key(routingId);
+        var key = _ids.Of(routingId);
         _connections.TryGetValue(key, out var connection);
         if (frame.IsEmpty)
         {
-            Refuse(routingId, key, connection, DenyCode.DenyProtocol, "empty frame");
+            _handshakes.Refuse(routingId, key, connection, DenyCode.DenyProtocol, "empty frame");
             return;
         }
 
@@ -242,74 +244,19 @@ public sealed class BrokerEngine : IAsyncDisposable
                 OnSealed(connection, frame);
                 break;
             case FrameKind.Sealed:
-                Refuse(routingId, key, connection, DenyCode.DenyNoSession, "no session: the handshake must complete before any other traffic");
-                break;
-            case FrameKind.Hello when !AdmitHello(routingId, key, connection):
+                _handshakes.Refuse(routingId, key, connection, DenyCode.DenyNoSession, "no session: the handshake must complete before any other traffic");
                 break;
             case FrameKind.Hello:
-                OnHello(routingId, key, connection, frame);
+                if (_handshakes.OnHello(routingId, key, connection, frame) is not null)
+                {
+                    _connectedCount++;
+                }
+
                 break;
             default:
-                Refuse(routingId, key, connection, DenyCode.DenyProtocol, $"unexpected frame kind 0x{frame[0]:x2}");
+                _handshakes.Refuse(routingId, key, connection, DenyCode.DenyProtocol, $"unexpected frame kind 0x{frame[0]:x2}");
                 break;
         }
-    }
-
-    /// <summary>Admission before any handshake work: one HELLO per connection, pending handshakes bounded (oldest dropped).</summary>
-    private bool AdmitHello(byte[] routingId, string key, BrokerConnection? connection)
-    {
-        if (_admission.AdmitHello(key, DateTime.UtcNow, out var evict) is { } refusal)
-        {
-            Refuse(routingId, key, connection is { Authenticated: false } ? connection : null, DenyCode.DenyProtocol, "a connection gets one handshake: open a new connection to try again", reasonKey: refusal);
-            return false;
-        }
-
-        if (evict is not null && _connections.TryGetValue(evict, out var oldest) && !oldest.Authenticated)
-        {
-            Refuse(oldest.RoutingId, evict, oldest, DenyCode.DenyProtocol, "too many handshakes in progress: the oldest was dropped", reasonKey: "handshake-evicted");
-        }
-
-        return true;
-    }
-
-    private void OnHello(byte[] routingId, string key, BrokerConnection? existing, ReadOnlySpan<byte> frame)
-    {
-        if (existing is not null)
-        {
-            Remove(existing, "re-handshake");
-        }
-
-        var result = new BrokerHandshake(_keyring).Receive(frame);
-        if (result.Status != HandshakeStatus.Established)
-        {
-            Refuse(routingId, key, null, result.Code, result.Reason, result.Component);
-            return;
-        }
-
-        Establish(new BrokerConnection(routingId, key, DateTime.UtcNow), result);
-    }
-
-    private void Establish(BrokerConnection connection, HandshakeResult result)
-    {
-        connection.Claim(result.Component);
-        _connections[connection.Id] = connection;
-        if (result.Reply is { } reply)
-        {
-            _sender.SendFrame(connection.RoutingId, reply, reply.Length);
-        }
-
-        connection.Authenticate(result.Keys!);
-        connection.LastSeen = DateTime.UtcNow;
-        _connectedCount++;
-        _admission.Ended(connection.Id);
-        connection.Outbox.WriteControl(new Control
-        {
-            Kind = ControlKind.ControlWelcome,
-            HeartbeatMillis = (uint)_options.HeartbeatInterval.TotalMilliseconds,
-            ConnectionId = connection.Id,
-        });
-        connection.OutboxRecords++;
-        _logger.LogInformation("bus client '{Component}' authenticated (connection {Connection})", result.Component, connection.Id);
     }
 
     private void OnSealed(BrokerConnection connection, ReadOnlySpan<byte> frame)
@@ -326,42 +273,6 @@ public sealed class BrokerEngine : IAsyncDisposable
         BusTelemetry.BytesIn.Add(frame.Length, BusTelemetry.Side("broker"));
         _routing.OnRecords(connection, _plain.AsSpan(0, length));
     }
-
-    /// <summary>
-    /// An explicit DENIED to a peer without a session (at most one per second per connection); the peer's state is forgotten.
-    /// Counted by reason; logged through the rate-limited refusal log.
-    /// </summary>
-    private void Refuse(byte[] routingId, string key, BrokerConnection? connection, DenyCode code, string reason, string? claimed = null, string? reasonKey = null)
-    {
-        var component = BrokerHandshake.Printable(claimed ?? connection?.Component ?? "");
-        var handshake = code is DenyCode.DenyUnknownComponent or DenyCode.DenyUnlistedKey or DenyCode.DenyProofFailed or DenyCode.DenyReplayedProof;
-        if (handshake)
-        {
-            BusTelemetry.HandshakeFailures.Add(1, BusTelemetry.Side("broker"));
-        }
-
-        _refusals.Count(reasonKey ?? ReasonKey(code), $"connection {key} (component '{component}'): {reason}");
-        _admission.Ended(key);
-        if (connection is { Authenticated: false })
-        {
-            Remove(connection, "denied");
-        }
-
-        if (_admission.MayAnswer(key, DateTime.UtcNow))
-        {
-            _sender.SendHandshake(routingId, FrameKind.Denied, new Denied { Code = code, Reason = reason });
-        }
-    }
-
-    private static string ReasonKey(DenyCode code) => code switch
-    {
-        DenyCode.DenyNoSession => "no-session",
-        DenyCode.DenyUnknownComponent => "unknown-component",
-        DenyCode.DenyUnlistedKey => "unlisted-key",
-        DenyCode.DenyProofFailed => "proof-failed",
-        DenyCode.DenyReplayedProof => "replayed-proof",
-        _ => "protocol",
-    };
 
     private void Sweep()
     {
@@ -421,10 +332,4 @@ public sealed class BrokerEngine : IAsyncDisposable
             _logger.LogWarning("bus: {Message}", message);
         }
     }
-
-    /// <summary>
-    /// The connection id used in state, status, WELCOME and logs: a keyed hash of the routing id, so it reveals nothing
-    /// about NetMQ's (sequential) routing ids and cannot be used to predict or claim one.
-    /// </summary>
-    private string Key(byte[] routingId) => Convert.ToHexStringLower(HMACSHA256.HashData(_connectionIdKey, routingId).AsSpan(0, 8));
 }

@@ -18,9 +18,6 @@ internal sealed class ClientSession
 
     private static readonly TimeSpan Tick = TimeSpan.FromMilliseconds(100);
 
-    /// <summary>Read bytes reported to the broker at least this often (and with every heartbeat).</summary>
-    private const long ConsumedReportBytes = 256 * 1024;
-
     private readonly ComponentKeys _keys;
     private readonly byte[] _brokerPublic;
     private readonly BusClientOptions _options;
@@ -30,24 +27,18 @@ internal sealed class ClientSession
     private readonly BatchSender _sender;
     private readonly ClientInbound _inbound;
     private readonly ClientStreams _streams;
-    private readonly NetMQQueue<int> _wake = new();
+    private readonly OutboundWakeup _wakeup;
+    private readonly ReconnectBackoff _backoff;
+    private readonly ClientHeartbeat _heartbeat;
+    private readonly ConsumedBytes _consumed = new();
     private readonly NetMQTimer _timer = new(Tick);
     private readonly NetMQPoller _poller;
     private DealerSocket? _socket;
     private Phase _phase = Phase.Waiting;
-    private DateTime _retryAt = DateTime.MinValue;
     private DateTime _deadline;
-    private DateTime _lastReceived;
-    private DateTime _lastPing;
-    private TimeSpan _backoff;
-    private TimeSpan _heartbeat = TimeSpan.FromSeconds(1);
     private ClientHandshake? _handshake;
     private FrameSealer? _sealer;
-    private int _wakePending;
-    private long _consumed;
-    private long _reported;
     private long _nextId;
-    private int _closed;
 
     public ClientSession(
         ComponentKeys keys,
@@ -66,13 +57,14 @@ internal sealed class ClientSession
         _status = status;
         _subscriptions = subscriptions;
         _pendingControls = pendingControls;
-        _backoff = options.MinReconnectDelay;
-        Outbound = new OutboundQueue(options.OutboundCapacity, Wake);
+        _backoff = new ReconnectBackoff(options.MinReconnectDelay, options.MaxReconnectDelay);
+        _heartbeat = new ClientHeartbeat(options.HeartbeatMisses);
+        _wakeup = new OutboundWakeup(() => _sender!.Drain(), () => !Outbound!.IsEmpty && _sender!.Ready);
+        Outbound = new OutboundQueue(options.OutboundCapacity, _wakeup.Signal);
         _sender = new BatchSender(options, Outbound, status);
         _inbound = new ClientInbound(status, subscriptions, pendingRequests, pendingControls, streams, options.MaxMessageBytes);
-        _wake.ReceiveReady += (_, _) => OnWake();
         _timer.Elapsed += (_, _) => OnTick();
-        _poller = [_wake, _timer];
+        _poller = [_wakeup.Pollable, _timer];
     }
 
     public OutboundQueue Outbound { get; }
@@ -116,10 +108,10 @@ internal sealed class ClientSession
             await Task.Run(_poller.Stop).ConfigureAwait(false);
         }
 
-        Volatile.Write(ref _closed, 1);
+        _wakeup.Close();
         _poller.Dispose();
         _socket?.Dispose();
-        _wake.Dispose();
+        _wakeup.Dispose();
         _sealer?.Dispose();
         _inbound.Opener?.Dispose();
     }
@@ -143,32 +135,10 @@ internal sealed class ClientSession
         await sent.WaitAsync(TimeSpan.FromSeconds(2)).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
     }
 
-    private void Wake()
-    {
-        if (Interlocked.Exchange(ref _wakePending, 1) == 0 && Volatile.Read(ref _closed) == 0)
-        {
-            try
-            {
-                _wake.Enqueue(0);
-            }
-            catch (ObjectDisposedException)
-            {
-            }
-        }
-    }
-
     private void StartAttempt()
     {
         ResetSession();
-        _socket = new DealerSocket();
-        _socket.Options.Linger = TimeSpan.Zero;
-        _socket.Options.CurveServerKey = _brokerPublic;
-        _socket.Options.CurveCertificate = NetMQCertificate.CreateFromSecretKey(_keys.KeyPair.SecretKeyZ85);
-        _socket.Options.SendHighWatermark = 10_000;
-        _socket.Options.ReceiveHighWatermark = 20_000;
-        // The broker's frames are at most one message or ~256 KiB of batched records.
-        _socket.Options.MaxMsgSize = Math.Max(_options.MaxMessageBytes, 256 * 1024) + 128 * 1024;
-        _socket.Options.ReconnectInterval = TimeSpan.FromMilliseconds(100);
+        _socket = ClientSocket.Create(_options, _keys.KeyPair, _brokerPublic);
         _socket.ReceiveReady += (_, _) => OnReceive();
         _poller.Add(_socket);
         try
@@ -216,7 +186,7 @@ internal sealed class ClientSession
         _sealer = null;
         _inbound.Opener = null;
         _handshake = null;
-        _consumed = _reported = 0;
+        _consumed.Reset();
     }
 
     private void OnTick()
@@ -224,7 +194,7 @@ internal sealed class ClientSession
         var now = DateTime.UtcNow;
         switch (_phase)
         {
-            case Phase.Waiting when now >= _retryAt:
+            case Phase.Waiting when _backoff.IsDue(now):
                 StartAttempt();
                 break;
             case Phase.HelloSent or Phase.AuthSent when now > _deadline:
@@ -232,14 +202,13 @@ internal sealed class ClientSession
                     $"no WELCOME from broker within {_options.WelcomeTimeout.TotalSeconds:0.#}s at {_options.Endpoint}: check the broker public key or that the broker runs");
                 break;
             case Phase.Authenticated:
-                if (now - _lastReceived > _heartbeat * _options.HeartbeatMisses)
+                if (_heartbeat.IsLost(now))
                 {
-                    _status.Set(BusConnectionState.Connecting, $"lost the broker at {_options.Endpoint}: no heartbeat for {(_heartbeat * _options.HeartbeatMisses).TotalSeconds:0.#}s; reconnecting");
+                    _status.Set(BusConnectionState.Connecting, $"lost the broker at {_options.Endpoint}: no heartbeat for {_heartbeat.Deadline.TotalSeconds:0.#}s; reconnecting");
                     StartAttempt();
                 }
-                else if (now - _lastPing >= _heartbeat)
+                else if (_heartbeat.TakePing(now))
                 {
-                    _lastPing = now;
                     ReportConsumed(1);
                     _sender.Send(new Control { Kind = ControlKind.ControlPing });
                 }
@@ -256,56 +225,36 @@ internal sealed class ClientSession
         _status.Set(state, reason);
         ResetSession();
         _phase = Phase.Waiting;
-        _retryAt = DateTime.UtcNow + _backoff;
-        _backoff = TimeSpan.FromTicks(Math.Min(_backoff.Ticks * 2, _options.MaxReconnectDelay.Ticks));
+        _backoff.Failed(DateTime.UtcNow);
     }
 
     private void OnReceive()
     {
         var socket = _socket!;
-        var msg = default(Msg);
-        msg.InitEmpty();
-        try
-        {
-            for (var i = 0; i < 1024 && _socket == socket; i++)
-            {
-                if (!socket.TryReceive(ref msg, TimeSpan.Zero))
-                {
-                    break;
-                }
-
-                if (msg.Size == 0 || msg.HasMore)
-                {
-                    continue;
-                }
-
-                try
-                {
-                    OnFrame(msg.Slice());
-                }
-                catch (Exception ex) when (ex is FormatException or InvalidProtocolBufferException or CryptographicException or ArgumentException)
-                {
-                    _status.CountDrops(1, "malformed");
-                    _status.WarnOnce("malformed", $"dropped a malformed frame from the broker: {ex.Message}");
-                }
-            }
-        }
-        finally
-        {
-            msg.Close();
-        }
-
-        ReportConsumed(ConsumedReportBytes);
+        ClientSocket.Receive(socket, () => _socket == socket, OnFrameOrDrop);
+        ReportConsumed(ConsumedBytes.ReportEvery);
         _sender.Drain();
     }
 
     /// <summary>Flow control: tells the broker how much of what it sent has been read, so it keeps sending (its byte budget).</summary>
     private void ReportConsumed(long threshold)
     {
-        if (_phase == Phase.Authenticated && _consumed - _reported >= threshold && _consumed > _reported)
+        if (_phase == Phase.Authenticated && _consumed.TryTakeReport(threshold, out var total))
         {
-            _reported = _consumed;
-            _sender.Send(new Control { Kind = ControlKind.ControlConsumed, ConsumedBytes = (ulong)_consumed });
+            _sender.Send(new Control { Kind = ControlKind.ControlConsumed, ConsumedBytes = total });
+        }
+    }
+
+    private void OnFrameOrDrop(ReadOnlySpan<byte> frame)
+    {
+        try
+        {
+            OnFrame(frame);
+        }
+        catch (Exception ex) when (ex is FormatException or InvalidProtocolBufferException or CryptographicException or ArgumentException)
+        {
+            _status.CountDrops(1, "malformed");
+            _status.WarnOnce("malformed", $"dropped a malformed frame from the broker: {ex.Message}");
         }
     }
 
@@ -320,10 +269,10 @@ internal sealed class ClientSession
                 OnDenied(global::AICO.Bus.Denied.Parser.ParseFrom(frame[1..]));
                 break;
             case FrameKind.Sealed when _inbound.Opener is not null:
-                _consumed += frame.Length;
+                _consumed.Read(frame.Length);
                 if (_inbound.OnSealed(frame, OnWelcome))
                 {
-                    _lastReceived = DateTime.UtcNow;
+                    _heartbeat.Received(DateTime.UtcNow);
                 }
 
                 break;
@@ -360,7 +309,7 @@ internal sealed class ClientSession
         {
             // The broker does not know this session (it restarted): authenticate again at once.
             _status.Set(BusConnectionState.Connecting, $"the broker at {_options.Endpoint} lost this session ({denied.Reason}); authenticating again");
-            _backoff = _options.MinReconnectDelay;
+            _backoff.Reset();
             StartAttempt();
             return;
         }
@@ -378,9 +327,8 @@ internal sealed class ClientSession
 
         _phase = Phase.Authenticated;
         _sender.Attach(_socket!, _sealer!);
-        _heartbeat = TimeSpan.FromMilliseconds(Math.Max(50, welcome.HeartbeatMillis));
-        _lastPing = _lastReceived = DateTime.UtcNow;
-        _backoff = _options.MinReconnectDelay;
+        _heartbeat.Welcomed(welcome.HeartbeatMillis, DateTime.UtcNow);
+        _backoff.Reset();
         _status.Set(BusConnectionState.Authenticated, $"authenticated as '{Component}' at {_options.Endpoint} (connection {welcome.ConnectionId})");
         foreach (var subscription in _subscriptions)
         {
@@ -393,41 +341,7 @@ internal sealed class ClientSession
         var id = NextId();
         var ack = new TaskCompletionSource<object?>(TaskCreationOptions.RunContinuationsAsynchronously);
         _pendingControls[id] = ack;
-        ack.Task.ContinueWith(
-            t =>
-            {
-                if (t.IsCompletedSuccessfully)
-                {
-                    subscription.Confirmed.TrySetResult();
-                }
-                else if (t.Exception?.InnerException is { } error)
-                {
-                    if (!subscription.Confirmed.TrySetException(error))
-                    {
-                        _status.Warn($"the broker refused to restore the subscription '{subscription.Prefix}': {error.Message}");
-                    }
-                }
-            },
-            TaskScheduler.Default);
+        subscription.ConfirmWith(ack.Task);
         _sender.Send(new Control { Kind = ControlKind.ControlSubscribe, RequestId = id, Topic = subscription.Prefix });
-    }
-
-    private void OnWake()
-    {
-        while (_wake.TryDequeue(out _, TimeSpan.Zero))
-        {
-        }
-
-        // Keep the wake flag raised while draining so a fast producer does not signal once per message;
-        // after lowering it, look again so nothing enqueued in between is left waiting.
-        while (true)
-        {
-            _sender.Drain();
-            Volatile.Write(ref _wakePending, 0);
-            if (Outbound.IsEmpty || !_sender.Ready || Interlocked.Exchange(ref _wakePending, 1) == 1)
-            {
-                return;
-            }
-        }
     }
 }

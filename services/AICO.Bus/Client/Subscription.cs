@@ -40,6 +40,21 @@ internal sealed class Subscription
 
     public void Start() => _consumer = Task.Run(ConsumeAsync);
 
+    /// <summary>The broker's answer to a SUBSCRIBE: confirms the subscription, or fails it (a refused restore after a reconnect is only logged).</summary>
+    public void ConfirmWith(Task ack) => ack.ContinueWith(
+        t =>
+        {
+            if (t.IsCompletedSuccessfully)
+            {
+                Confirmed.TrySetResult();
+            }
+            else if (t.Exception?.InnerException is { } error && !Confirmed.TrySetException(error))
+            {
+                _warn($"the broker refused to restore the subscription '{Prefix}': {error.Message}");
+            }
+        },
+        TaskScheduler.Default);
+
     public bool TryDeliver(BusMessage message)
     {
         if (_channel.Writer.TryWrite(message))
