@@ -19,7 +19,7 @@ public sealed class LogConsumerOptions
     /// Commits are forced to the disk (synchronous=FULL) at most this far apart; those in between reach the operating
     /// system only (a crash of the consumer loses none of them, a power cut may). Zero forces every commit.
     /// </summary>
-    [Range(typeof(TimeSpan), "00:00:00", "01:00:00", ErrorMessage = Between)]
+    [Range(typeof(TimeSpan), "00:00:00", "01:00:00", ErrorMessage = SettingMessages.Between)]
     public TimeSpan DurableInterval { get; set; } = TimeSpan.FromSeconds(1);
 
     /// <summary>Received batches waiting for the writer; when full, the subscription handler waits (back-pressure).</summary>
