@@ -6,8 +6,9 @@ namespace AICO.Logging;
 
 /// <summary>
 /// Turns a log call into a <see cref="CapturedLogCall"/> in the process's buffer. Runs on the caller's thread and does
-/// the least it safely can: the time, the trace as ids (not text), the exception as text, and either a reference
-/// to a template state of immutable values (formatted later by the worker) or the message and values read now.
+/// the least it safely can: the time, the trace as ids (not text), the exception as text, the scope values (read now,
+/// shared while they do not change), and either a reference to a template state of immutable values (formatted later
+/// by the worker) or the message and values read now.
 /// The network is never touched here.
 /// </summary>
 internal sealed class BusLogger(string category, BusLoggerProvider provider) : ILogger
@@ -51,8 +52,8 @@ internal sealed class BusLogger(string category, BusLoggerProvider provider) : I
                 call.HasTrace = true;
             }
 
-            var scopes = CaptureScopes();
-            if (scopes is null && DeferredState<TState>.IsTemplate && (object?)state is IReadOnlyList<KeyValuePair<string, object?>> template
+            call.Scopes = ScopeSnapshot.Capture(provider.ScopeProvider);
+            if (DeferredState<TState>.IsTemplate && (object?)state is IReadOnlyList<KeyValuePair<string, object?>> template
                 && DeferredState.ValuesAreImmutable(template))
             {
                 call.State = template;
@@ -63,7 +64,7 @@ internal sealed class BusLogger(string category, BusLoggerProvider provider) : I
             else
             {
                 call.Message = formatter(state, exception);
-                call.Values = CaptureValues(state as IReadOnlyList<KeyValuePair<string, object?>>, scopes);
+                call.Values = CaptureValues(state as IReadOnlyList<KeyValuePair<string, object?>>);
             }
 
             provider.Buffer.Add(call);
@@ -79,7 +80,7 @@ internal sealed class BusLogger(string category, BusLoggerProvider provider) : I
     /// (ASP.NET Core's "Request starting" state reads the HttpRequest on every access and throws once the request
     /// has finished).
     /// </summary>
-    private static KeyValuePair<string, string?>[]? CaptureValues(IReadOnlyList<KeyValuePair<string, object?>>? state, List<KeyValuePair<string, string?>>? scopes)
+    private static KeyValuePair<string, string?>[]? CaptureValues(IReadOnlyList<KeyValuePair<string, object?>>? state)
     {
         var values = t_values ??= [];
         values.Clear();
@@ -105,55 +106,11 @@ internal sealed class BusLogger(string category, BusLoggerProvider provider) : I
             }
         }
 
-        if (scopes is not null)
-        {
-            values.AddRange(scopes);
-        }
-
         return values.Count == 0 ? null : values.ToArray();
     }
 
     [ThreadStatic]
     private static List<KeyValuePair<string, string?>>? t_values;
-
-    /// <summary>Scope values must be read now: scopes end.</summary>
-    private List<KeyValuePair<string, string?>>? CaptureScopes()
-    {
-        var collector = t_scopes ??= new ScopeCollector();
-        collector.Values?.Clear();
-        collector.Any = false;
-        provider.ScopeProvider.ForEachScope(static (scope, c) => c.Add(scope), collector);
-        return collector.Any ? collector.Values : null;
-    }
-
-    [ThreadStatic]
-    private static ScopeCollector? t_scopes;
-
-    private sealed class ScopeCollector
-    {
-        public List<KeyValuePair<string, string?>>? Values;
-        public bool Any;
-
-        public void Add(object? scope)
-        {
-            Any = true;
-            Values ??= [];
-            if (scope is IEnumerable<KeyValuePair<string, object?>> values)
-            {
-                foreach (var (key, value) in values)
-                {
-                    if (key != OriginalFormatKey)
-                    {
-                        Values.Add(new(key, Text(value)));
-                    }
-                }
-            }
-            else if (scope is not null)
-            {
-                Values.Add(new("Scope", Text(scope)));
-            }
-        }
-    }
 
     /// <summary>A value as text; a ToString that throws yields a note instead of failing the log call.</summary>
     internal static string? Text(object? value)

@@ -44,7 +44,8 @@ internal static class DeferredState
         }
     }
 
-    private static bool IsImmutable(object? value)
+    /// <summary>True for values whose text cannot change after the call (exact types first: they are the common ones).</summary>
+    public static bool IsImmutable(object? value)
     {
         if (value is null or string)
         {
@@ -52,6 +53,8 @@ internal static class DeferredState
         }
 
         var type = value.GetType();
-        return type.IsPrimitive || type.IsEnum || value is decimal or DateTime or DateTimeOffset or TimeSpan or Guid or DateOnly or TimeOnly;
+        return type == typeof(int) || type == typeof(long) || type == typeof(bool) || type == typeof(double)
+            || type == typeof(Guid) || type == typeof(DateTime) || type == typeof(DateTimeOffset) || type == typeof(TimeSpan)
+            || type.IsPrimitive || type.IsEnum || value is decimal or DateOnly or TimeOnly;
     }
 }

@@ -42,7 +42,7 @@ internal sealed class LogCallFormatter
             return Encoding.UTF8.GetBytes(ready);
         }
 
-        if (call.Values is null && call.State is null)
+        if (call.Values is null && call.State is null && call.Scopes is null)
         {
             return [];
         }
@@ -70,6 +70,11 @@ internal sealed class LogCallFormatter
                         Write(key, BusLogger.Text(value));
                     }
                 }
+            }
+
+            foreach (var (key, value) in call.Scopes ?? [])
+            {
+                Write(key, value);
             }
 
             _writer.WriteEndObject();

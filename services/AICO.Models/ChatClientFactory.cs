@@ -18,6 +18,10 @@ public static class ChatClientFactory
             throw new InvalidOperationException($"{ModelServiceOptions.OllamaEndpointSetting} '{options.OllamaEndpoint}' is not an http(s) URL.");
         }
 
-        return new OllamaApiClient(endpoint, options.ChatModel);
+        // A cancelled stream must close its connection at once, so the backend stops generating: by default the handler
+        // first drains the unfinished response for up to 2 s (ResponseDrainTimeout) to reuse the connection.
+        // The model service's own RequestTimeout bounds every call, so the HttpClient adds none.
+        var http = new HttpClient(new SocketsHttpHandler { MaxResponseDrainSize = 0 }) { BaseAddress = endpoint, Timeout = Timeout.InfiniteTimeSpan };
+        return new OllamaApiClient(http, options.ChatModel);
     }
 }

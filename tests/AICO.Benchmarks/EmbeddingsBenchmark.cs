@@ -41,8 +41,8 @@ internal static class EmbeddingsBenchmark
         var brokerKeys = ComponentKeys.Derive(keys, Components.Broker);
         await using var broker = new BrokerEngine(brokerKeys.KeyPair, brokerKeys.AllowList, new BrokerOptions { Endpoint = "tcp://127.0.0.1:0" });
         broker.Start();
-        await using var modelBus = await ClientAsync(keys, Components.ModelService, broker.BoundEndpoint);
-        await using var gatewayBus = await ClientAsync(keys, Components.Gateway, broker.BoundEndpoint);
+        await using var modelBus = await BenchmarkBusClients.ConnectAsync(keys, Components.ModelService, broker.BoundEndpoint);
+        await using var gatewayBus = await BenchmarkBusClients.ConnectAsync(keys, Components.Gateway, broker.BoundEndpoint);
         using var worker = new ModelServiceBusWorker(modelBus, new ModelServiceRequestHandler(engine, new ChatService(null, options.ChatModel)), Options.Create(options), NullLogger<ModelServiceBusWorker>.Instance);
         await worker.StartAsync(CancellationToken.None);
         while (!worker.IsSubscribed)
@@ -142,15 +142,6 @@ internal static class EmbeddingsBenchmark
         public Task<ChatReply> ChatAsync(ChatRequest request, CancellationToken cancellationToken) => throw new NotSupportedException();
 
         public IAsyncEnumerable<AICO.Gateway.Endpoints.ChatStreamEvent> StreamChatAsync(ChatRequest request, CancellationToken cancellationToken) => throw new NotSupportedException();
-    }
-
-    private static async Task<BusClient> ClientAsync(KeyDerivation keys, string component, string endpoint)
-    {
-        var client = new BusClient(ComponentKeys.Derive(keys, component), new BusClientOptions { Endpoint = endpoint });
-        client.Start();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-        await client.WaitUntilAuthenticatedAsync(timeout.Token);
-        return client;
     }
 
     private static async Task<(double Rate, double P50, double P99)> MeasureAsync(Func<Task> call, int requests, int concurrency)

@@ -36,6 +36,58 @@ public class ChatCommandTests(GatewayOverBusFixture fixture) : IClassFixture<Gat
     }
 
     [Fact]
+    public async Task Aico_chat_prints_each_token_on_stdout_before_the_stand_in_has_written_the_next()
+    {
+        const int tokens = 3;
+        fixture.Ollama.DripTokens = tokens;
+        var before = fixture.Ollama.TokensWritten;
+        using var cli = Process.Start(Cli("chat", "hello", "--model", FakeOllamaServer.GatedModel))!;
+        var stdout = cli.StandardOutput.BaseStream;
+        var released = 0;
+        try
+        {
+            for (var i = 0; i < tokens; i++)
+            {
+                // The gated stand-in writes token i+1 only once released: stdout must show token i while it waits.
+                await ReadExactlyAsync(stdout, FakeOllamaServer.StreamToken(i)).WaitAsync(TestProcess.Deadline);
+                Assert.Equal(i + 1, fixture.Ollama.TokensWritten - before);
+                if (i + 1 < tokens)
+                {
+                    fixture.Ollama.Gate.Release();
+                    released++;
+                }
+            }
+        }
+        finally
+        {
+            if (released < tokens - 1)
+            {
+                fixture.Ollama.Gate.Release(tokens - 1 - released);
+            }
+        }
+
+        var rest = await new StreamReader(stdout).ReadToEndAsync();
+        await cli.WaitForExitAsync().WaitAsync(TestProcess.Deadline);
+        Assert.True(cli.ExitCode == 0, await cli.StandardError.ReadToEndAsync());
+        Assert.Equal("\n", rest);
+    }
+
+    /// <summary>Reads raw bytes (nothing buffers on this side) until <paramref name="expected"/> has arrived; fails on anything else.</summary>
+    private static async Task ReadExactlyAsync(Stream stream, string expected)
+    {
+        var buffer = new byte[Encoding.ASCII.GetByteCount(expected)];
+        var read = 0;
+        while (read < buffer.Length)
+        {
+            var n = await stream.ReadAsync(buffer.AsMemory(read));
+            Assert.True(n > 0, $"stdout ended after '{Encoding.ASCII.GetString(buffer, 0, read)}', expected '{expected}'");
+            read += n;
+        }
+
+        Assert.Equal(expected, Encoding.ASCII.GetString(buffer));
+    }
+
+    [Fact]
     public async Task Aico_chat_without_a_reachable_gateway_fails_with_a_clear_error()
     {
         var probe = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);

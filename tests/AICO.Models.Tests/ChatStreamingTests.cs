@@ -93,9 +93,8 @@ public class ChatStreamingTests(SharedEncoder shared) : IAsyncLifetime
             break; // the caller goes away after the first token
         }
 
-        var aborted = await _ollama.Aborts.ReadAsync(caller.Token).AsTask().WaitAsync(TestBus.Deadline);
+        await _ollama.Aborts.ReadAsync(caller.Token).AsTask().WaitAsync(TestBus.Deadline);
         Assert.True(_ollama.TokensWritten < 1000, "the stand-in was not stopped: it wrote every token");
-        Assert.True(aborted <= DateTime.UtcNow);
     }
 
     [Fact]

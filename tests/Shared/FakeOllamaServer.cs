@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Diagnostics;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Threading.Channels;
@@ -19,7 +20,7 @@ namespace AICO.TestSupport;
 /// for real. It answers "Echo: " followed by the last user message, in several pieces. The model "missing" gets
 /// Ollama's 404 "model not found" answer; the model "silent" never answers,
 /// the model "slow" answers after a delay. For streaming: "drip" writes <see cref="DripTokens"/> tokens
-/// <see cref="DripInterval"/> apart, "gated" writes its first token at once and each further one when the test
+/// <see cref="DripInterval"/> apart (zero: as fast as its reader takes them), "gated" writes its first token at once and each further one when the test
 /// releases <see cref="Gate"/>, "flood" writes 1 KiB tokens as fast as its reader takes them (until it stops).
 /// Every token written and every request its client abandoned is recorded, with the time.
 /// </summary>
@@ -40,7 +41,8 @@ public sealed class FakeOllamaServer : IAsyncDisposable
     public const string FloodModel = "flood";
     public const int FloodTokenBytes = 1024;
 
-    private readonly Channel<DateTime> _aborts = Channel.CreateUnbounded<DateTime>();
+    private readonly Channel<long> _aborts = Channel.CreateUnbounded<long>();
+    private readonly ConcurrentDictionary<string, TaskCompletionSource<long>> _abortsByPrompt = new(StringComparer.Ordinal);
     private long _tokensWritten;
     private long _bytesWritten;
 
@@ -57,8 +59,17 @@ public sealed class FakeOllamaServer : IAsyncDisposable
     /// <summary>Bytes the "flood" model has written into its response.</summary>
     public long BytesWritten => Interlocked.Read(ref _bytesWritten);
 
-    /// <summary>When each streaming request was abandoned by its client (the connection closed before the last token).</summary>
-    public ChannelReader<DateTime> Aborts => _aborts.Reader;
+    /// <summary>When (Stopwatch.GetTimestamp) each streaming request was abandoned by its client (the connection closed before the last token).</summary>
+    public ChannelReader<long> Aborts => _aborts.Reader;
+
+    /// <summary>
+    /// Completes (with Stopwatch.GetTimestamp) when the streaming request whose last user message is
+    /// <paramref name="prompt"/> is abandoned by its client: a test with its own prompt never sees another test's abort.
+    /// </summary>
+    public Task<long> AbortOf(string prompt) => AbortSource(prompt).Task;
+
+    private TaskCompletionSource<long> AbortSource(string prompt) =>
+        _abortsByPrompt.GetOrAdd(prompt, _ => new TaskCompletionSource<long>(TaskCreationOptions.RunContinuationsAsynchronously));
 
     /// <summary>The token text of the streaming models: "t0", "t1", ...</summary>
     public static string StreamToken(int index) => $"t{index} ";
@@ -107,9 +118,10 @@ public sealed class FakeOllamaServer : IAsyncDisposable
             return;
         }
 
+        var lastUser = body["messages"]!.AsArray().LastOrDefault(m => m!["role"]!.GetValue<string>() == "user")?["content"]?.GetValue<string>() ?? "";
         if (model is DripModel or GatedModel or FloodModel)
         {
-            await StreamScriptedAsync(context, model);
+            await StreamScriptedAsync(context, model, lastUser);
             return;
         }
 
@@ -118,7 +130,6 @@ public sealed class FakeOllamaServer : IAsyncDisposable
             await Task.Delay(SlowDelay, context.RequestAborted);
         }
 
-        var lastUser = body["messages"]!.AsArray().LastOrDefault(m => m!["role"]!.GetValue<string>() == "user")?["content"]?.GetValue<string>() ?? "";
         var tokens = ReplyTokens(lastUser);
         context.Response.ContentType = stream ? "application/x-ndjson" : "application/json";
         if (!stream)
@@ -136,7 +147,7 @@ public sealed class FakeOllamaServer : IAsyncDisposable
         await WriteLineAsync(context, Chunk(model, "", done: true));
     }
 
-    private async Task StreamScriptedAsync(HttpContext context, string model)
+    private async Task StreamScriptedAsync(HttpContext context, string model, string prompt)
     {
         context.Response.ContentType = "application/x-ndjson";
         var aborted = context.RequestAborted;
@@ -146,7 +157,7 @@ public sealed class FakeOllamaServer : IAsyncDisposable
             var flood = new string('x', FloodTokenBytes);
             for (var i = 0; i < count; i++)
             {
-                if (i > 0 && model == DripModel)
+                if (i > 0 && model == DripModel && DripInterval > TimeSpan.Zero)
                 {
                     await Task.Delay(DripInterval, aborted);
                 }
@@ -168,7 +179,9 @@ public sealed class FakeOllamaServer : IAsyncDisposable
         }
         catch (Exception) when (aborted.IsCancellationRequested)
         {
-            _aborts.Writer.TryWrite(DateTime.UtcNow);
+            var now = Stopwatch.GetTimestamp();
+            _aborts.Writer.TryWrite(now);
+            AbortSource(prompt).TrySetResult(now);
         }
     }
 

@@ -1,0 +1,225 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Net.ServerSentEvents;
+using System.Text.Json;
+using AICO.Bus;
+using AICO.Gateway;
+using AICO.Gateway.Auth;
+using AICO.Models;
+using AICO.Security;
+using AICO.TestSupport;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+
+namespace AICO.Benchmarks;
+
+/// <summary>
+/// Streamed chat, one run: the Ollama stand-in (tests/Shared, the HTTP fake at the true edge) called directly on its
+/// NDJSON endpoint, against HTTP -> gateway (SSE) -> AICO broker -> model service (OllamaSharp's IChatClient) -> the
+/// same stand-in. Broker, model service worker and gateway run in this process, every hop a real loopback socket.
+/// Direct and gateway requests alternate in blocks so both see the same load. Measures time to first token, tokens/s
+/// after the first (flat out and paced like a fast local model), and how long after the HTTP client goes away the
+/// stand-in sees its request cancelled. Options: --requests N (200), --tokens N (100).
+/// </summary>
+internal static class ChatStreamBenchmark
+{
+    private const int Block = 10;
+
+    public static async Task<int> RunAsync(string[] args)
+    {
+        var requests = Option(args, "--requests", 200);
+        var tokens = Option(args, "--tokens", 100);
+        ThreadPool.SetMinThreads(32, 32);
+        var data = Path.Combine(Path.GetTempPath(), "aico-bench-" + Guid.NewGuid().ToString("N"));
+        var store = new MasterKeyStore(new AicoPaths(data, Path.Combine(data, "run")));
+        store.Create(force: false);
+        var keys = store.LoadDerivation();
+
+        await using var ollama = await FakeOllamaServer.StartAsync();
+        var brokerKeys = ComponentKeys.Derive(keys, Components.Broker);
+        await using var broker = new BrokerEngine(brokerKeys.KeyPair, brokerKeys.AllowList, new BrokerOptions { Endpoint = "tcp://127.0.0.1:0" });
+        broker.Start();
+        await using var modelBus = await BenchmarkBusClients.ConnectAsync(keys, Components.ModelService, broker.BoundEndpoint);
+        await using var gatewayBus = await BenchmarkBusClients.ConnectAsync(keys, Components.Gateway, broker.BoundEndpoint);
+        var options = new ModelServiceOptions { OllamaEndpoint = ollama.Endpoint.ToString(), ChatModel = FakeOllamaServer.DripModel };
+        using var engine = new EmbeddingEngine(1); // never loaded: only chat is asked
+        using var worker = new ModelServiceBusWorker(modelBus, new ModelServiceRequestHandler(engine, new ChatService(ChatClientFactory.Create(options), options.ChatModel)), Options.Create(options), NullLogger<ModelServiceBusWorker>.Instance);
+        await worker.StartAsync(CancellationToken.None);
+        while (!worker.IsSubscribed)
+        {
+            await Task.Delay(10);
+        }
+
+        var builder = GatewayHost.CreateBuilder(["--urls=http://127.0.0.1:0", $"--{AicoPaths.DataDirVariable}={data}", "--Logging:LogLevel:Default=Warning", "--environment=Production", "--Gateway:RateLimitPermits=1000000"]);
+        builder.Services.AddSingleton<IBusClient>(gatewayBus);
+        var app = GatewayHost.Build(builder);
+        await app.StartAsync();
+        var token = new GatewayTokenIssuer(app.Services.GetRequiredService<ComponentKeys>().JwtSigningKey!).Issue("bench", GatewayRoles.User, TimeSpan.FromHours(1));
+        using var gateway = new HttpClient(ClosingHandler()) { BaseAddress = new Uri(app.Urls.First()), Timeout = Timeout.InfiniteTimeSpan };
+        gateway.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        using var direct = new HttpClient(ClosingHandler()) { BaseAddress = ollama.Endpoint, Timeout = Timeout.InfiniteTimeSpan };
+        Func<string, Task<Stream>> viaDirect = prompt => OpenAsync(direct, "/api/chat", prompt);
+        Func<string, Task<Stream>> viaGateway = prompt => OpenAsync(gateway, "/api/v1/chat", prompt);
+
+        Console.WriteLine($"chat-stream benchmark: {requests} requests per path, {tokens} tokens each, concurrency 1, {Environment.ProcessorCount} cores");
+        ollama.DripTokens = tokens;
+        ollama.DripInterval = TimeSpan.Zero;
+        await CompareAsync(viaDirect, viaGateway, 20); // warm-up: JIT, connections, tiered compilation
+        var (rawFlat, fullFlat) = await CompareAsync(viaDirect, viaGateway, requests);
+
+        ollama.DripTokens = 20;
+        ollama.DripInterval = TimeSpan.FromMilliseconds(5);
+        var (rawPaced, fullPaced) = await CompareAsync(viaDirect, viaGateway, 20);
+
+        ollama.DripTokens = 100_000;
+        ollama.DripInterval = TimeSpan.FromMilliseconds(20);
+        var rawCancel = await DisconnectAsync(ollama, viaDirect, 20, NdjsonTokens);
+        var fullCancel = await DisconnectAsync(ollama, viaGateway, 20, SseTokens);
+
+        Console.WriteLine();
+        Console.WriteLine("| stand-in pace | path | first token p50 ms | p99 ms | tokens/s after the first, p50 | ratio to direct |");
+        Console.WriteLine("| --- | --- | ---: | ---: | ---: | ---: |");
+        Row("flat out", "stand-in /api/chat directly (baseline)", rawFlat, rawFlat);
+        Row("flat out", "HTTP -> gateway -> bus -> model service -> stand-in", fullFlat, rawFlat);
+        Row("5 ms per token", "stand-in /api/chat directly (baseline)", rawPaced, rawPaced);
+        Row("5 ms per token", "HTTP -> gateway -> bus -> model service -> stand-in", fullPaced, rawPaced);
+        Console.WriteLine();
+        Console.WriteLine($"first-token overhead p50 (flat out): {P(fullFlat.FirstToken, 0.5) - P(rawFlat.FirstToken, 0.5):+0.000;-0.000} ms");
+        Console.WriteLine();
+        Console.WriteLine("| client goes away after the first token | stand-in sees the disconnect, p50 ms | max ms |");
+        Console.WriteLine("| --- | ---: | ---: |");
+        Console.WriteLine($"| stand-in /api/chat directly (baseline) | {P(rawCancel, 0.5):0.00} | {rawCancel.Max():0.00} |");
+        Console.WriteLine($"| HTTP -> gateway -> bus -> model service -> stand-in | {P(fullCancel, 0.5):0.00} | {fullCancel.Max():0.00} |");
+
+        await app.StopAsync();
+        await app.DisposeAsync();
+        await worker.StopAsync(CancellationToken.None);
+        Directory.Delete(data, recursive: true);
+        return 0;
+    }
+
+    private sealed record Samples(List<double> FirstToken, List<double> TokensPerSecond);
+
+    private static void Row(string pace, string path, Samples s, Samples baseline) => Console.WriteLine(
+        $"| {pace} | {path} | {P(s.FirstToken, 0.5):0.000} | {P(s.FirstToken, 0.99):0.000} | {P(s.TokensPerSecond, 0.5):N0} | {P(s.TokensPerSecond, 0.5) / P(baseline.TokensPerSecond, 0.5):0.00}x |");
+
+    /// <summary>Alternates blocks of direct and gateway requests so both paths see the same machine.</summary>
+    private static async Task<(Samples Direct, Samples Gateway)> CompareAsync(Func<string, Task<Stream>> viaDirect, Func<string, Task<Stream>> viaGateway, int requests)
+    {
+        var direct = new Samples([], []);
+        var gateway = new Samples([], []);
+        for (var done = 0; done < requests; done += Block)
+        {
+            for (var i = 0; i < Math.Min(Block, requests - done); i++)
+            {
+                await MeasureAsync(viaDirect, NdjsonTokens, direct);
+            }
+
+            for (var i = 0; i < Math.Min(Block, requests - done); i++)
+            {
+                await MeasureAsync(viaGateway, SseTokens, gateway);
+            }
+        }
+
+        return (direct, gateway);
+    }
+
+    private static async Task MeasureAsync(Func<string, Task<Stream>> open, Func<Stream, IAsyncEnumerable<string>> tokensOf, Samples into)
+    {
+        var start = Stopwatch.GetTimestamp();
+        await using var stream = await open("bench");
+        long first = 0, last = 0;
+        var count = 0;
+        await foreach (var _ in tokensOf(stream))
+        {
+            last = Stopwatch.GetTimestamp();
+            if (count++ == 0)
+            {
+                first = last;
+            }
+        }
+
+        into.FirstToken.Add(Stopwatch.GetElapsedTime(start, first).TotalMilliseconds);
+        into.TokensPerSecond.Add((count - 1) / Stopwatch.GetElapsedTime(first, last).TotalSeconds);
+    }
+
+    /// <summary>Reads the first token, closes the connection, and times until the stand-in's request is aborted.</summary>
+    private static async Task<List<double>> DisconnectAsync(FakeOllamaServer ollama, Func<string, Task<Stream>> open, int trials, Func<Stream, IAsyncEnumerable<string>> tokensOf)
+    {
+        var delays = new List<double>();
+        for (var i = 0; i < trials; i++)
+        {
+            var prompt = "disconnect " + Guid.NewGuid().ToString("N");
+            var aborted = ollama.AbortOf(prompt);
+            var stream = await open(prompt);
+            await using (var items = tokensOf(stream).GetAsyncEnumerator())
+            {
+                await items.MoveNextAsync();
+            }
+
+            var closed = Stopwatch.GetTimestamp();
+            await stream.DisposeAsync();
+            delays.Add(Stopwatch.GetElapsedTime(closed, await aborted.WaitAsync(TimeSpan.FromSeconds(30))).TotalMilliseconds);
+        }
+
+        return delays;
+    }
+
+    /// <summary>
+    /// A client that closes its connection when it stops reading, as a browser or curl does: by default .NET's handler
+    /// first drains an unfinished response for up to 2 s (ResponseDrainTimeout) to reuse the connection.
+    /// </summary>
+    private static SocketsHttpHandler ClosingHandler() => new() { MaxResponseDrainSize = 0 };
+
+    private static async Task<Stream> OpenAsync(HttpClient http, string path, string prompt)
+    {
+        var body = new { model = FakeOllamaServer.DripModel, messages = new[] { new { role = "user", content = prompt } }, stream = true };
+        var response = await http.SendAsync(new HttpRequestMessage(HttpMethod.Post, path) { Content = JsonContent.Create(body) }, HttpCompletionOption.ResponseHeadersRead);
+        response.EnsureSuccessStatusCode();
+        return await response.Content.ReadAsStreamAsync();
+    }
+
+    private static async IAsyncEnumerable<string> NdjsonTokens(Stream stream)
+    {
+        using var reader = new StreamReader(stream);
+        while (await reader.ReadLineAsync() is { } line)
+        {
+            using var chunk = JsonDocument.Parse(line);
+            if (chunk.RootElement.GetProperty("done").GetBoolean())
+            {
+                yield break;
+            }
+
+            yield return chunk.RootElement.GetProperty("message").GetProperty("content").GetString()!;
+        }
+    }
+
+    private static async IAsyncEnumerable<string> SseTokens(Stream stream)
+    {
+        await foreach (var item in SseParser.Create(stream).EnumerateAsync())
+        {
+            if (item.EventType != "token")
+            {
+                yield break;
+            }
+
+            using var data = JsonDocument.Parse(item.Data);
+            yield return data.RootElement.GetProperty("delta").GetString()!;
+        }
+    }
+
+    private static double P(List<double> values, double quantile)
+    {
+        var sorted = values.Order().ToList();
+        return sorted[Math.Min(sorted.Count - 1, (int)(sorted.Count * quantile))];
+    }
+
+    private static int Option(string[] args, string name, int fallback)
+    {
+        var at = Array.IndexOf(args, name);
+        return at >= 0 && at + 1 < args.Length ? int.Parse(args[at + 1], CultureInfo.InvariantCulture) : fallback;
+    }
+}
