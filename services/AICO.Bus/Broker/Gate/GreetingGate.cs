@@ -74,6 +74,11 @@ internal sealed class GreetingGate : IAsyncDisposable
     private async Task ServeAsync(Socket peer)
     {
         var source = (peer.RemoteEndPoint as IPEndPoint)?.Address is { } address && address.IsIPv4MappedToIPv6 ? address.MapToIPv4() : (peer.RemoteEndPoint as IPEndPoint)?.Address ?? IPAddress.None;
+        if (RefusedAtOnce(peer, source))
+        {
+            return;
+        }
+
         var connection = new GateConnection(peer, source);
         var refusal = _admission.Admit(connection, out var evicted);
         if (evicted is not null)
@@ -103,6 +108,37 @@ internal sealed class GreetingGate : IAsyncDisposable
             connection.Abort();
             _admission.Release(connection);
         }
+    }
+
+    /// <summary>
+    /// A peer that has already sent bytes a greeting cannot start with (a keyless ZMTP 1.0 flood does) is refused before
+    /// it costs a greeting, a timer or a place among the handshaking connections.
+    /// </summary>
+    private bool RefusedAtOnce(Socket peer, IPAddress source)
+    {
+        Span<byte> first = stackalloc byte[ZmtpGreeting.Length];
+        try
+        {
+            if (peer.Available == 0)
+            {
+                return false;
+            }
+
+            var seen = peer.Receive(first, SocketFlags.Peek);
+            if (ZmtpGreeting.Refusal(first[..seen]) is not { } reason)
+            {
+                return false;
+            }
+
+            _refusals.Count(reason, $"a connection from {source} opened with {Describe(reason)}");
+        }
+        catch (SocketException)
+        {
+            // Already reset by the peer.
+        }
+
+        peer.Dispose();
+        return true;
     }
 
     private void OnDeadline(GateConnection connection)

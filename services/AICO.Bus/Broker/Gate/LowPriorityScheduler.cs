@@ -4,7 +4,7 @@ using System.Runtime.InteropServices;
 namespace AICO.Bus;
 
 /// <summary>
-/// Runs tasks one at a time on one dedicated thread at a low CPU priority (nice 10 on Linux, a tenth of a normal
+/// Runs tasks one at a time on one dedicated thread at a low CPU priority (nice 5 on Linux, a third of a normal
 /// thread's share). The gate judges unauthenticated connections here: when nothing else wants the CPU it gets all of it,
 /// and under a flood it yields to the threads that carry authenticated clients' traffic (relays, NetMQ, the broker
 /// thread) instead of competing with them.
@@ -12,7 +12,7 @@ namespace AICO.Bus;
 internal sealed class LowPriorityScheduler : TaskScheduler, IDisposable
 {
     private const int PrioProcess = 0;
-    private const int LowNice = 10;
+    private const int LowNice = 5;
 
     private readonly BlockingCollection<Task> _queue = [];
     private readonly Thread _thread;
