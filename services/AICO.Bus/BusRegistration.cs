@@ -3,6 +3,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 
 namespace AICO.Bus;
 
@@ -22,7 +23,9 @@ public static class BusRegistration
         {
             var configuration = sp.GetRequiredService<IConfiguration>();
             var keys = ComponentKeys.Resolve(component, name => configuration[name], AicoPaths.FromEnvironment());
-            var options = new BusClientOptions { Endpoint = configuration[EndpointSetting] ?? keys.BusEndpoint ?? BrokerOptions.DefaultEndpoint };
+            // Bound and checked by the host's service defaults (section Bus); the endpoint falls back to a joined bundle's.
+            var options = sp.GetRequiredService<IOptions<BusClientOptions>>().Value;
+            options.Endpoint = configuration[EndpointSetting] ?? keys.BusEndpoint ?? BrokerOptions.DefaultEndpoint;
             return new BusClient(keys, options, sp.GetService<ILogger<BusClient>>());
         });
         builder.Services.AddSingleton<IBusClient>(sp => sp.GetRequiredService<BusClient>());

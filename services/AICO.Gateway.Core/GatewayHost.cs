@@ -7,6 +7,7 @@ using AICO.Gateway.Lifecycle;
 using AICO.Gateway.ModelService;
 using AICO.Models.Contracts;
 using AICO.Security;
+using AICO.Settings;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
@@ -54,8 +55,8 @@ public static class GatewayHost
         services.AddSingleton(keys);
         services.AddSingleton(GatewayRuntimeFiles.For(paths));
         services.TryAddSingleton(TimeProvider.System);
-        services.AddOptions<GatewayOptions>().Bind(builder.Configuration.GetSection(GatewayOptions.Section));
-        var options = builder.Configuration.GetSection(GatewayOptions.Section).Get<GatewayOptions>() ?? new GatewayOptions();
+        services.AddValidatedSettings<GatewayOptions>(GatewayOptions.Section);
+        var options = ValidatedSettings.Read<GatewayOptions>(builder.Configuration, GatewayOptions.Section);
         builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = options.MaxRequestBodyBytes);
         services.AddGatewayHostFilter(options);
         services.AddGatewayCors(options);

@@ -1,9 +1,9 @@
 using AICO.Bus;
 using AICO.Logging;
 using AICO.LogStore;
+using AICO.Settings;
 using AICO.Storage;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Options;
 
 namespace Microsoft.Extensions.Hosting;
 
@@ -16,11 +16,7 @@ public static class LogConsumerHostingExtensions
     /// </summary>
     public static TBuilder AddAicoLogConsumer<TBuilder>(this TBuilder builder) where TBuilder : IHostApplicationBuilder
     {
-        builder.Services.AddOptions<LogConsumerOptions>()
-            .BindConfiguration(LogConsumerOptions.Section, binder => binder.ErrorOnUnknownConfiguration = true)
-            .ValidateOnStart();
-        builder.Services.AddSingleton<IValidateOptions<LogConsumerOptions>>(new ConfigurationSectionValidator<LogConsumerOptions>(LogConsumerOptions.Section));
-        builder.Services.AddSingleton(sp => sp.GetRequiredService<IOptions<LogConsumerOptions>>().Value);
+        builder.Services.AddValidatedSettings<LogConsumerOptions>(LogConsumerOptions.Section);
         builder.Services.AddSingleton(sp => new LogConsumer(sp.GetRequiredService<IBusClient>(), sp.GetRequiredService<EncryptedDatabase>(), sp.GetRequiredService<LogConsumerOptions>(), sp.GetService<TimeProvider>()));
         builder.Services.AddSingleton(sp => new LogRetention(sp.GetRequiredService<EncryptedDatabase>(), sp.GetRequiredService<LogConsumerOptions>()));
         builder.Services.AddHostedService<LogConsumerHostedService>();

@@ -2,9 +2,9 @@ using AICO.Bus;
 using AICO.Logging;
 using AICO.Logging.Pipeline;
 using AICO.Security;
+using AICO.Settings;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Options;
 
 namespace Microsoft.Extensions.Hosting;
 
@@ -17,11 +17,7 @@ public static class BusLoggingExtensions
     /// </summary>
     public static TBuilder AddAicoBusLogging<TBuilder>(this TBuilder builder) where TBuilder : IHostApplicationBuilder
     {
-        builder.Services.AddOptions<BusLoggingOptions>()
-            .BindConfiguration(BusLoggingOptions.Section, binder => binder.ErrorOnUnknownConfiguration = true)
-            .ValidateOnStart();
-        builder.Services.AddSingleton<IValidateOptions<BusLoggingOptions>>(new ConfigurationSectionValidator<BusLoggingOptions>(BusLoggingOptions.Section));
-        builder.Services.AddSingleton(sp => sp.GetRequiredService<IOptions<BusLoggingOptions>>().Value);
+        builder.Services.AddValidatedSettings<BusLoggingOptions>(BusLoggingOptions.Section);
         builder.Services.AddSingleton(sp => new BusLoggerProvider(sp.GetRequiredService<BusLoggingOptions>()));
         builder.Services.AddSingleton<ILoggerProvider>(sp => sp.GetRequiredService<BusLoggerProvider>());
         builder.Services.AddHostedService<BusLoggingService>();

@@ -13,6 +13,12 @@ internal sealed class LogShipper
 {
     internal const string DroppedCategory = "AICO.Logging.LogBuffer";
 
+    // After sending, the worker looks at the buffer every millisecond for a while (about 20 ms) instead of waiting to
+    // be woken: a caller that logs meanwhile only reads a raised flag, where waking a sleeping worker costs it
+    // microseconds (logging-call-paced). A record waits at most one poll longer; an idle process sleeps again.
+    private static readonly TimeSpan LingerPoll = TimeSpan.FromMilliseconds(1);
+    private const int LingerPolls = 20;
+
     private readonly IBusClient _bus;
     private readonly LogBuffer _buffer;
     private readonly FlushGate _gate;
@@ -28,6 +34,7 @@ internal sealed class LogShipper
     private readonly LogCallFormatter _formatter = new();
     private long _nextSequence = 1;
     private int _failuresReported;
+    private int _idlePolls;
 
     public LogShipper(IBusClient bus, string producer, LogBuffer buffer, FlushGate gate, DeliveryWindow window,
         WorkSignal signal, BusLoggingOptions options, LoggingMetrics metrics, TimeProvider time, SpoolStage? spool = null)
@@ -137,10 +144,19 @@ internal sealed class LogShipper
 
                 if (pendingBatch is null)
                 {
+                    if (_idlePolls < LingerPolls && !_window.HasWaitingResends)
+                    {
+                        _idlePolls++;
+                        await WorkSignal.PollAsync(LingerPoll, cancellationToken).ConfigureAwait(false);
+                        continue;
+                    }
+
                     var wait = _window.HasWaitingResends ? _options.RetryDelay : _options.OpenGatePollInterval;
                     await _signal.WaitAsync(wait, cancellationToken).ConfigureAwait(false);
                     continue;
                 }
+
+                _idlePolls = 0;
 
                 _metrics.Sent.Add(pendingBatch.RecordCount);
                 Send(pendingBatch, cancellationToken);

@@ -4,6 +4,8 @@ using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 
+using AICO.Settings;
+
 namespace AICO.Models;
 
 public static class ModelServiceExtensions
@@ -14,9 +16,7 @@ public static class ModelServiceExtensions
     /// </summary>
     public static IHostApplicationBuilder AddModelService(this IHostApplicationBuilder builder)
     {
-        builder.Services.AddOptions<ModelServiceOptions>().Bind(builder.Configuration.GetSection(ModelServiceOptions.Section))
-            .Validate(o => o.MaxConcurrentRequests > 0 && o.MaxQueuedRequests >= 0 && o.EmbeddingConcurrency > 0 && o.RequestTimeout > TimeSpan.Zero,
-                "ModelService limits must be positive");
+        builder.Services.AddValidatedSettings<ModelServiceOptions>(ModelServiceOptions.Section);
         builder.Services.AddSingleton(sp => new EmbeddingEngine(sp.GetRequiredService<IOptions<ModelServiceOptions>>().Value.EmbeddingConcurrency));
         builder.Services.AddSingleton(sp =>
         {

@@ -7,6 +7,7 @@ internal static class BenchmarkCatalog
     {
         ["logging-pipeline"] = ("Log pipeline end to end (producers -> broker -> consumer -> SQLCipher) vs raw batch writes", LoggingPipelineBenchmark.RunAsync),
         ["logging-call"] = ("ILogger call cost on the caller's thread with the bus logger", LoggingCallBenchmark.RunAsync),
+        ["logging-call-paced"] = ("ILogger call cost per call at ~1 call/ms while the worker ships to a real consumer", LoggingCallPacedBenchmark.RunAsync),
         ["bus-under-attack"] = ("Publish-to-deliver p50/p99 of a legitimate pair, quiet vs 1,000 keyless connections and HELLO streamers", BusUnderAttackBenchmark.RunAsync),
         ["bus-handshake"] = ("Bus handshake without sockets: v1 (NaCl.Net, 3 messages) vs v2 (Noise IK on libsodium), same run", HandshakeBenchmark.RunAsync),
         ["bus"] = ("AICO broker vs a raw NetMQ CURVE XSUB/XPUB proxy: msgs/s, losses, request/reply p50/p99", BusBenchmark.RunAsync),

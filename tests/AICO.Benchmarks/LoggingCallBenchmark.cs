@@ -53,7 +53,7 @@ public class LoggingCallBenchmarks
     public void Setup()
     {
         var bare = LoggerFactory.Create(_ => { });
-        var withNull = LoggerFactory.Create(b => b.AddProvider(new EnabledNullProvider()));
+        var withNull = LoggerFactory.Create(b => b.AddProvider(new EnabledNullLoggerProvider()));
         var provider = new BusLoggerProvider(new BusLoggingOptions());
         var withBus = LoggerFactory.Create(b => b.AddProvider(provider));
         _owned.AddRange([withBus, withNull, bare, provider]);
@@ -73,8 +73,8 @@ public class LoggingCallBenchmarks
         Setup();
         var requestScope = LoggerMessage.DefineScope<string, string>("request {RequestId} {RequestPath}");
         _owned.Add(new Activity("request").SetIdFormat(ActivityIdFormat.W3C).Start());
-        _owned.Add(requestScope(_null, "0HN8:00000001", "/api/v1/chat") ?? NoScope.Instance);
-        _owned.Add(requestScope(_bus, "0HN8:00000001", "/api/v1/chat") ?? NoScope.Instance);
+        _owned.Add(requestScope(_null, "0HN8:00000001", "/api/v1/chat") ?? EnabledNullLoggerProvider.NoScope.Instance);
+        _owned.Add(requestScope(_bus, "0HN8:00000001", "/api/v1/chat") ?? EnabledNullLoggerProvider.NoScope.Instance);
     }
 
     [GlobalCleanup]
@@ -103,36 +103,4 @@ public class LoggingCallBenchmarks
 
     [Benchmark(Description = "bus logger, in a request")]
     public void BusLoggerInRequest() => _bus.LogInformation("record {Number} of {Producer}", ++_i, Producer);
-
-    private sealed class NoScope : IDisposable
-    {
-        public static readonly NoScope Instance = new();
-
-        public void Dispose()
-        {
-        }
-    }
-
-    /// <summary>A provider whose logger accepts every level and does nothing: what MEL itself costs per provider.</summary>
-    private sealed class EnabledNullProvider : ILoggerProvider
-    {
-        public ILogger CreateLogger(string categoryName) => EnabledNullLogger.Instance;
-
-        public void Dispose()
-        {
-        }
-    }
-
-    private sealed class EnabledNullLogger : ILogger
-    {
-        public static readonly EnabledNullLogger Instance = new();
-
-        public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
-
-        public bool IsEnabled(LogLevel logLevel) => true;
-
-        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
-        {
-        }
-    }
 }

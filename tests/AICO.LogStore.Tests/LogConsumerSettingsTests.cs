@@ -2,7 +2,7 @@ using AICO.Security;
 
 namespace AICO.LogStore.Tests;
 
-/// <summary>The real AICO.LogConsumer host refuses to start on a bad setting, and says which one.</summary>
+/// <summary>The real AICO.LogConsumer host refuses to start on a bad setting (its own, the bus client's, the bus logger's), and says which one.</summary>
 public sealed class LogConsumerSettingsTests : IDisposable
 {
     private readonly TempDatabase _temp = new();
@@ -16,6 +16,9 @@ public sealed class LogConsumerSettingsTests : IDisposable
     [InlineData("LogConsumer__QueueCapacity", "-5", "LogConsumer:QueueCapacity must be between 1 and")]
     [InlineData("LogConsumer__RetentionMaxAgee", "7.00:00:00", "RetentionMaxAgee")]
     [InlineData("LogConsumer__RetentionMaxAge", "a month", "LogConsumer:RetentionMaxAge")]
+    [InlineData("Bus__WelcomeTimeot", "00:00:05", "Bus:WelcomeTimeot is not a bus setting")]
+    [InlineData("Bus__HeartbeatMisses", "0", "Bus:HeartbeatMisses must be between 1 and")]
+    [InlineData("Logging__Bus__BufferCapacity", "0", "Logging:Bus:BufferCapacity must be between 1 and")]
     public async Task A_misspelled_or_out_of_range_setting_stops_the_consumer_at_start_naming_the_setting(string variable, string value, string named)
     {
         await using var consumer = TestProcess.Start(TestProcess.Built("services", "AICO.LogConsumer"), [], new Dictionary<string, string>

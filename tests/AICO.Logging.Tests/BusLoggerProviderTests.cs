@@ -146,6 +146,29 @@ public sealed class BusLoggerProviderTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_record_logged_at_any_moment_of_the_workers_linger_after_a_send_is_shipped_without_waiting_for_a_poll()
+    {
+        // The open gate's own poll is an hour: a record missed at the moment the worker stops lingering and goes to
+        // sleep would wait that long. The delays walk a call across the whole ~20 ms linger (they are the variable
+        // under test, not a synchronisation).
+        await Restart(new BusLoggingOptions { OpenGatePollInterval = TimeSpan.FromHours(1), ClosedGatePollInterval = TimeSpan.FromMilliseconds(20) });
+        _provider.Start(_bus);
+        _bus.SetState(BusConnectionState.Authenticated);
+        _bus.ConsumerSubscribed = true;
+        LogNumbered(1, 1);
+        await Eventually.TrueAsync(() => _bus.Stored.Count == 1, "the first record delivered");
+
+        for (var record = 2; record <= 31; record++)
+        {
+            await Task.Delay(TimeSpan.FromMilliseconds((record - 2) * 1.5));
+            LogNumbered(record, record);
+            await Eventually.TrueAsync(() => _bus.Stored.Count == record, $"record {record} delivered", TimeSpan.FromSeconds(20));
+        }
+
+        Assert.Equal(Enumerable.Range(1, 31).Select(i => (long)i), _bus.Stored.Select(e => e.Sequence));
+    }
+
+    [Fact]
     public async Task A_log_call_from_inside_the_logger_or_the_bus_is_ignored_not_recursed()
     {
         // The bus is down, and bus code on the sending thread logs through a normal category.

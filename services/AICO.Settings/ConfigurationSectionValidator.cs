@@ -1,7 +1,7 @@
 using System.ComponentModel.DataAnnotations;
 using Microsoft.Extensions.Options;
 
-namespace AICO.Logging;
+namespace AICO.Settings;
 
 /// <summary>
 /// Checks options against their data annotations and words every problem with the full configuration key
