@@ -19,10 +19,9 @@ public static class ChatClientFactory
         }
 
         // A cancelled stream must close its connection at once, so the backend stops generating: by default the handler
-        // first drains the unfinished response for up to 2 s (ResponseDrainTimeout) to reuse the connection, and
-        // OllamaSharp's reads would not notice the cancel before the model's next line.
+        // first drains the unfinished response for up to 2 s (ResponseDrainTimeout) to reuse the connection.
         // The model service's own RequestTimeout bounds every call, so the HttpClient adds none.
-        var http = new HttpClient(new ClosingOnCancelHandler(new SocketsHttpHandler { MaxResponseDrainSize = 0 })) { BaseAddress = endpoint, Timeout = Timeout.InfiniteTimeSpan };
+        var http = new HttpClient(new SocketsHttpHandler { MaxResponseDrainSize = 0 }) { BaseAddress = endpoint, Timeout = Timeout.InfiniteTimeSpan };
         return new OllamaApiClient(http, options.ChatModel);
     }
 }

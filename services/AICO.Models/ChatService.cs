@@ -49,11 +49,6 @@ public sealed class ChatService(IChatClient? client, string defaultModel)
 
                 text = updates.Current.Text;
             }
-            catch (Exception ex) when (ex is not OperationCanceledException && cancellationToken.IsCancellationRequested)
-            {
-                // A cancel closes the backend connection under the pending read (ClosingOnCancelHandler): that is the cancel.
-                throw new OperationCanceledException("the chat was cancelled", ex, cancellationToken);
-            }
             catch (Exception ex) when (ex is HttpRequestException or OllamaSharp.Models.Exceptions.OllamaException)
             {
                 throw new ModelServiceException(ModelServiceErrorCodes.BackendUnavailable, $"the chat backend failed: {ex.Message}");
