@@ -24,8 +24,9 @@ public static class BusSettings
 
     private sealed class BusClientOptionsValidator(IConfigurationSection section) : IValidateOptions<BusClientOptions>
     {
+        /// <summary>The client's settings and the broker's that BusRegistration reads; any other key is ignored by both.</summary>
         private static readonly HashSet<string> Known = new(
-            typeof(BusClientOptions).GetProperties().Concat(typeof(BrokerOptions).GetProperties()).Select(p => p.Name),
+            typeof(BusClientOptions).GetProperties().Select(p => p.Name).Concat([nameof(BrokerOptions.BindAddress), nameof(BrokerOptions.Permissions)]),
             StringComparer.OrdinalIgnoreCase);
 
         public ValidateOptionsResult Validate(string? name, BusClientOptions options)

@@ -1,4 +1,4 @@
-using Microsoft.Extensions.Configuration;
+using AICO.Settings;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
@@ -10,7 +10,7 @@ internal static class SupervisionExtensions
     {
         var builder = resource.ApplicationBuilder;
         builder.Services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, ResourceSupervisor>());
-        var options = builder.Configuration.GetSection(SupervisionOptions.Section).Get<SupervisionOptions>() ?? new SupervisionOptions();
+        var options = ValidatedSettings.Read<SupervisionOptions>(builder.Configuration, SupervisionOptions.Section);
         return resource.WithAnnotation(new SupervisedAnnotation(options));
     }
 }

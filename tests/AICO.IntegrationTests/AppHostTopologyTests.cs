@@ -38,6 +38,16 @@ public class AppHostTopologyTests
         Assert.Contains(expected, (ex.InnerException ?? ex).Message);
     }
 
+    [Theory]
+    [InlineData("Aico:Supervision:MaxRestart=3", "MaxRestart")]
+    [InlineData("Aico:Supervision:InitialDelay=00:00:00", "Aico:Supervision:InitialDelay must be between")]
+    [InlineData("Aico:Supervision:Window=often", "Aico:Supervision:Window")]
+    public async Task A_misspelled_or_out_of_range_supervision_setting_stops_the_AppHost_naming_it(string argument, string expected)
+    {
+        var ex = await Assert.ThrowsAnyAsync<Exception>(() => ModelAsync(argument));
+        Assert.Contains(expected, (ex.InnerException ?? ex).Message);
+    }
+
     /// <summary>The environment a resource's callbacks declare (values unresolved: parameters, endpoint references, text).</summary>
     private static async Task<Dictionary<string, object>> EnvironmentOf(IResource resource)
     {

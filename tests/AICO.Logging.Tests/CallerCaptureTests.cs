@@ -56,6 +56,20 @@ public sealed class CallerCaptureTests : IDisposable
     }
 
     [Fact]
+    public void A_LoggerMessage_call_as_the_source_generator_emits_it_is_left_to_the_worker_and_formats_the_same()
+    {
+        // [LoggerMessage] methods of up to six parameters compile to LoggerMessage.Define.
+        var modelRequest = LoggerMessage.Define<string, int>(LogLevel.Information, new EventId(3), "Model service {Operation} request with {Items} items");
+        modelRequest(_logger, "embed", 16, null);
+
+        var call = Assert.Single(TakeAll());
+        Assert.NotNull(call.State);
+        Assert.Equal(3, call.EventId);
+        Assert.Equal("Model service embed request with 16 items", LogCallFormatter.Message(call));
+        Assert.Equal("{\"Operation\":\"embed\",\"Items\":\"16\"}", Extra(call));
+    }
+
+    [Fact]
     public void A_scope_value_that_changes_between_calls_is_recorded_as_it_was_at_each_call()
     {
         var step = new StringBuilder("first");
