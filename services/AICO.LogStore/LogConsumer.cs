@@ -189,8 +189,16 @@ internal sealed class LogConsumer(IBusClient bus, EncryptedDatabase database, Lo
         }
     }
 
+    private int _disposed;
+
     public async ValueTask DisposeAsync()
     {
+        // The hosted service stops the consumer and the container disposes it again at shutdown.
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
         _subscribed = false;
         if (_subscription is not null)
         {

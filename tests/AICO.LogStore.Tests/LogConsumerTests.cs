@@ -42,6 +42,19 @@ public sealed class LogConsumerTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_consumer_disposed_by_its_hosted_service_and_again_by_the_container_does_not_throw()
+    {
+        var consumer = new LogConsumer(_pipeline.Client(Components.LogConsumer), _pipeline.Database, new LogConsumerOptions());
+        consumer.Start();
+        await _pipeline.WaitForAsync(() => consumer.Subscribed, "the consumer subscribed");
+
+        await consumer.DisposeAsync();
+        await consumer.DisposeAsync();
+
+        Assert.False(consumer.Subscribed);
+    }
+
+    [Fact]
     public async Task A_consumer_started_on_an_unmigrated_database_retries_on_the_injected_clock_and_subscribes_once_the_schema_exists()
     {
         using var temp = new TempDatabase();
