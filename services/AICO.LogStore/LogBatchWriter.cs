@@ -6,33 +6,56 @@ namespace AICO.LogStore;
 
 /// <summary>
 /// Writes log batches into the logs table, one transaction per call, de-duplicating by (producer, sequence) and
-/// keeping each producer's delivery accounting in log_producers in the same transaction. Progress in memory changes
-/// only after the commit, so a transaction retried after BUSY/LOCKED (the storage retry pipeline runs the whole
-/// unit again) or failed for good leaves nothing half-counted.
+/// keeping each producer's delivery accounting in log_producers in the same transaction. The accounting (which
+/// sequences are stored) is read from log_producers inside the write transaction, so it is the de-duplication: the
+/// logs table needs no unique index, and two consumers on one file (an old one still stopping) cannot store a record
+/// twice. A transaction retried after BUSY/LOCKED (the storage retry pipeline runs the whole unit again) or failed for
+/// good leaves nothing half-counted.
+/// Durability (WAL): every commit reaches the operating system before the consumer acknowledges it, so a crash of the
+/// consumer loses nothing acknowledged; a commit is also forced to the disk (synchronous=FULL: one fsync of the WAL
+/// covers every earlier commit) when the last forced one is <see cref="DurableInterval"/> old (zero: every commit), the
+/// others use NORMAL.
+/// Under load that is one fsync a second instead of one per transaction; at a trickle every commit is forced.
 /// </summary>
-internal sealed class LogBatchWriter(EncryptedDatabase database, TimeProvider? time = null)
+internal sealed class LogBatchWriter(EncryptedDatabase database, TimeProvider? time = null, TimeSpan? durableInterval = null)
 {
     private const string UpsertProducerSql =
-        "INSERT INTO log_producers (producer, component, received, duplicates, gaps, contiguous, max_sequence, first_seen, last_seen) " +
-        "VALUES ($producer, $component, $received, $duplicates, $gaps, $contiguous, $max, $now, $now) " +
+        "INSERT INTO log_producers (producer, component, received, duplicates, gaps, contiguous, max_sequence, committed_above, first_seen, last_seen) " +
+        "VALUES ($producer, $component, $received, $duplicates, $gaps, $contiguous, $max, $above, $now, $now) " +
         "ON CONFLICT (producer) DO UPDATE SET received = excluded.received, duplicates = excluded.duplicates, gaps = excluded.gaps, " +
-        "contiguous = excluded.contiguous, max_sequence = excluded.max_sequence, last_seen = excluded.last_seen";
+        "contiguous = excluded.contiguous, max_sequence = excluded.max_sequence, committed_above = excluded.committed_above, last_seen = excluded.last_seen";
 
-    private readonly Dictionary<string, ProducerProgress> _progress = new(StringComparer.Ordinal);
+    /// <summary>At most this much committed work waits for the disk (see docs/decisions.md, issue 9).</summary>
+    public TimeSpan DurableInterval { get; } = durableInterval ?? new LogConsumerOptions().DurableInterval;
+
     private readonly TimeProvider _time = time ?? TimeProvider.System;
+    private long? _lastForced;
+
+    /// <summary>Commits made with synchronous=FULL (forced to the disk) since this writer started.</summary>
+    internal long ForcedCommits { get; private set; }
 
     /// <summary>Commits the batches; returns each producer's highest contiguous committed sequence.</summary>
     public IReadOnlyDictionary<string, long> Write(IReadOnlyList<LogBatch> batches, CancellationToken cancellationToken = default)
     {
-        var committed = database.Write((connection, transaction) =>
+        var started = _time.GetTimestamp();
+        var force = _lastForced is not { } last || _time.GetElapsedTime(last, started) >= DurableInterval;
+        var committed = database.Execute(connection =>
         {
+            // Outside any transaction: SQLite refuses to change the safety level inside one.
+            using (var pragma = connection.CreateCommand())
+            {
+                pragma.CommandText = force ? "PRAGMA synchronous = FULL" : "PRAGMA synchronous = NORMAL";
+                pragma.ExecuteNonQuery();
+            }
+
+            using var transaction = connection.BeginTransaction(System.Data.IsolationLevel.Serializable, deferred: false);
             var attempt = new Dictionary<string, ProducerProgress>(StringComparer.Ordinal);
             using var rows = new LogRowBinder(connection);
             foreach (var batch in batches)
             {
                 if (!attempt.TryGetValue(batch.Producer, out var progress))
                 {
-                    progress = (_progress.TryGetValue(batch.Producer, out var known) ? known : Load(connection, transaction, batch.Producer)).Clone();
+                    progress = Load(connection, transaction, batch.Producer);
                     attempt[batch.Producer] = progress;
                 }
 
@@ -41,21 +64,24 @@ internal sealed class LogBatchWriter(EncryptedDatabase database, TimeProvider? t
             }
 
             SaveProgress(connection, transaction, attempt.Values);
+            transaction.Commit();
             return attempt;
         }, cancellationToken);
+
+        if (force)
+        {
+            _lastForced = started;
+            ForcedCommits++;
+        }
 
         var acks = new Dictionary<string, long>(StringComparer.Ordinal);
         foreach (var (producer, progress) in committed)
         {
-            _progress[producer] = progress;
             acks[producer] = progress.Contiguous;
         }
 
         return acks;
     }
-
-    /// <summary>The in-memory accounting of a producer (null before its first batch since this writer started).</summary>
-    public ProducerProgress? ProgressOf(string producer) => _progress.GetValueOrDefault(producer);
 
     /// <summary>"gateway/3f2a..." belongs to component "gateway".</summary>
     public static string ComponentOf(string producer)
@@ -64,35 +90,17 @@ internal sealed class LogBatchWriter(EncryptedDatabase database, TimeProvider? t
         return slash > 0 ? producer[..slash] : producer;
     }
 
+    /// <summary>One primary-key lookup per producer and transaction: cheap beside the thousands of rows it covers.</summary>
     private static ProducerProgress Load(SqliteConnection connection, SqliteTransaction transaction, string producer)
     {
         using var command = connection.CreateCommand();
         command.Transaction = transaction;
-        command.CommandText = "SELECT contiguous, max_sequence, received, duplicates FROM log_producers WHERE producer = $producer";
+        command.CommandText = "SELECT contiguous, max_sequence, received, duplicates, committed_above FROM log_producers WHERE producer = $producer";
         command.Parameters.AddWithValue("$producer", producer);
-        using (var reader = command.ExecuteReader())
-        {
-            if (!reader.Read())
-            {
-                return new ProducerProgress(producer);
-            }
-
-            var (contiguous, max, received, duplicates) = (reader.GetInt64(0), reader.GetInt64(1), reader.GetInt64(2), reader.GetInt64(3));
-            var above = new List<long>();
-            if (max > contiguous)
-            {
-                reader.Close();
-                command.CommandText = "SELECT sequence FROM logs WHERE producer = $producer AND sequence > $contiguous ORDER BY sequence";
-                command.Parameters.AddWithValue("$contiguous", contiguous);
-                using var rows = command.ExecuteReader();
-                while (rows.Read())
-                {
-                    above.Add(rows.GetInt64(0));
-                }
-            }
-
-            return ProducerProgress.Restore(producer, contiguous, max, received, duplicates, above);
-        }
+        using var reader = command.ExecuteReader();
+        return reader.Read()
+            ? ProducerProgress.Restore(producer, reader.GetInt64(0), reader.GetInt64(1), reader.GetInt64(2), reader.GetInt64(3), reader.GetString(4))
+            : new ProducerProgress(producer);
     }
 
     private void SaveProgress(SqliteConnection connection, SqliteTransaction transaction, IEnumerable<ProducerProgress> progress)
@@ -111,6 +119,7 @@ internal sealed class LogBatchWriter(EncryptedDatabase database, TimeProvider? t
             command.Parameters.AddWithValue("$gaps", p.OpenGaps);
             command.Parameters.AddWithValue("$contiguous", p.Contiguous);
             command.Parameters.AddWithValue("$max", p.MaxSequence);
+            command.Parameters.AddWithValue("$above", p.CommittedAboveText);
             command.Parameters.AddWithValue("$now", now);
             command.ExecuteNonQuery();
         }

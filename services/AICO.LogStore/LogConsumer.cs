@@ -16,7 +16,7 @@ internal sealed class LogConsumer(IBusClient bus, EncryptedDatabase database, Lo
     private readonly Channel<(LogBatch Batch, BusMessage Request)> _queue = Channel.CreateBounded<(LogBatch, BusMessage)>(
         new BoundedChannelOptions(options.QueueCapacity) { SingleReader = true, FullMode = BoundedChannelFullMode.Wait });
 
-    private readonly LogBatchWriter _writer = new(database, time);
+    private readonly LogBatchWriter _writer = new(database, time, options.DurableInterval);
     private readonly LogConsumerRetry _retry = new(options.WriteRetryDelay, time ?? TimeProvider.System);
     private readonly CancellationTokenSource _stopping = new();
     private IAsyncDisposable? _subscription;
@@ -25,6 +25,7 @@ internal sealed class LogConsumer(IBusClient bus, EncryptedDatabase database, Lo
     private volatile string? _databaseProblem = "database not checked yet";
     private long _invalid;
     private long _committedRows;
+    private long _transactions;
 
     public bool Subscribed => _subscribed;
 
@@ -34,6 +35,9 @@ internal sealed class LogConsumer(IBusClient bus, EncryptedDatabase database, Lo
     public long InvalidMessages => Interlocked.Read(ref _invalid);
 
     public long CommittedRows => Interlocked.Read(ref _committedRows);
+
+    /// <summary>Write transactions committed (rows per transaction show whether the writer is the bottleneck).</summary>
+    public long Transactions => Interlocked.Read(ref _transactions);
 
     internal LogBatchWriter Writer => _writer;
 
@@ -129,6 +133,7 @@ internal sealed class LogConsumer(IBusClient bus, EncryptedDatabase database, Lo
 
             var acks = await CommitAsync(pending, cancellationToken).ConfigureAwait(false);
             Interlocked.Add(ref _committedRows, rows);
+            Interlocked.Increment(ref _transactions);
             foreach (var (batch, request) in pending)
             {
                 try

@@ -15,6 +15,13 @@ public sealed class LogConsumerOptions
     [Range(1, 1_000_000, ErrorMessage = SettingMessages.Between)]
     public int MaxRowsPerTransaction { get; set; } = 5_000;
 
+    /// <summary>
+    /// Commits are forced to the disk (synchronous=FULL) at most this far apart; those in between reach the operating
+    /// system only (a crash of the consumer loses none of them, a power cut may). Zero forces every commit.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00", "01:00:00", ErrorMessage = SettingMessages.Between)]
+    public TimeSpan DurableInterval { get; set; } = TimeSpan.FromSeconds(1);
+
     /// <summary>Received batches waiting for the writer; when full, the subscription handler waits (back-pressure).</summary>
     [Range(1, 100_000, ErrorMessage = SettingMessages.Between)]
     public int QueueCapacity { get; set; } = 256;

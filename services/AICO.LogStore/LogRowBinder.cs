@@ -15,7 +15,7 @@ internal sealed class LogRowBinder : IDisposable
 {
     private const string InsertSql =
         "INSERT INTO logs (timestamp, level, subsystem, module, topic, message, trace_id, span_id, exception, extra, producer, sequence, created_at) " +
-        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13) ON CONFLICT (producer, sequence) DO NOTHING";
+        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)";
 
     private static readonly byte[][] LevelNames = [.. Enum.GetValues<LogLevel>().Select(l => Encoding.ASCII.GetBytes(LogLevelNames.ToName(l)))];
 
@@ -30,7 +30,7 @@ internal sealed class LogRowBinder : IDisposable
         Check(raw.sqlite3_prepare_v2(_db, InsertSql, out _insert));
     }
 
-    /// <summary>Inserts every record of the batch (a record already stored is skipped) and counts each in <paramref name="progress"/>.</summary>
+    /// <summary>Inserts every record of the batch that <paramref name="progress"/> does not hold yet (a resent one is counted as a duplicate).</summary>
     public void Insert(LogBatch batch, ReadOnlySpan<byte> storedAt, ProducerProgress progress)
     {
         var producer = Encoding.UTF8.GetBytes(batch.Producer);
@@ -42,6 +42,12 @@ internal sealed class LogRowBinder : IDisposable
         Span<byte> hex = stackalloc byte[32];
         while (reader.MoveNext())
         {
+            if (progress.Holds(reader.Sequence))
+            {
+                progress.Duplicate();
+                continue;
+            }
+
             var category = reader.Category;
             var dot = category.LastIndexOf((byte)'.');
             _timestamps.Write(reader.UnixMicros, timestamp);
@@ -63,14 +69,7 @@ internal sealed class LogRowBinder : IDisposable
                 SqliteException.ThrowExceptionForRC(rc, _db);
             }
 
-            if (raw.sqlite3_changes(_db) == 1)
-            {
-                progress.Committed(reader.Sequence);
-            }
-            else
-            {
-                progress.Duplicate();
-            }
+            progress.Committed(reader.Sequence);
         }
     }
 

@@ -4,6 +4,8 @@ namespace AICO.LogStore;
 /// What the consumer has committed of one producer's sequence: the highest contiguous sequence (what it
 /// acknowledges), the committed ranges above it, and counters. <see cref="OpenGaps"/> is how many sequence numbers
 /// below the highest one seen are still missing: 0 when everything arrived, even if it arrived out of order.
+/// It is also the consumer's de-duplication (the logs table has no unique index): a sequence it <see cref="Holds"/>
+/// is stored already. The ranges are saved as text (<see cref="CommittedAboveText"/>) in log_producers.
 /// </summary>
 internal sealed class ProducerProgress(string producer)
 {
@@ -34,22 +36,43 @@ internal sealed class ProducerProgress(string producer)
         }
     }
 
-    public static ProducerProgress Restore(string producer, long contiguous, long maxSequence, long received, long duplicates, IEnumerable<long> committedAboveContiguous)
+    /// <summary>The committed ranges above <see cref="Contiguous"/>, as stored: "first-last,first-last" ("" for none).</summary>
+    public string CommittedAboveText => string.Join(',', _above.Select(r => FormattableString.Invariant($"{r.First}-{r.Last}")));
+
+    /// <summary>Rebuilds the accounting from its log_producers row; <paramref name="committedAbove"/> as <see cref="CommittedAboveText"/> wrote it.</summary>
+    public static ProducerProgress Restore(string producer, long contiguous, long maxSequence, long received, long duplicates, string committedAbove)
     {
         var progress = new ProducerProgress(producer) { Contiguous = contiguous, MaxSequence = Math.Max(maxSequence, contiguous), Received = received, Duplicates = duplicates };
-        foreach (var sequence in committedAboveContiguous)
+        var previous = progress.Contiguous + 1;
+        foreach (var range in committedAbove.Split(',', StringSplitOptions.RemoveEmptyEntries))
         {
-            progress.Insert(sequence);
+            var dash = range.IndexOf('-', StringComparison.Ordinal);
+            if (dash < 1 || !long.TryParse(range.AsSpan(0, dash), System.Globalization.CultureInfo.InvariantCulture, out var first) ||
+                !long.TryParse(range.AsSpan(dash + 1), System.Globalization.CultureInfo.InvariantCulture, out var last) ||
+                first <= previous || first > last)
+            {
+                throw new FormatException(
+                    $"log_producers.committed_above of {producer} holds '{range}': expected ascending, separated first-last ranges above {contiguous + 1}");
+            }
+
+            progress._above.Add((first, last));
+            progress.MaxSequence = Math.Max(progress.MaxSequence, last);
+            previous = last + 1;
         }
 
         return progress;
     }
 
-    public ProducerProgress Clone()
+    /// <summary>Whether a row with this sequence is already stored.</summary>
+    public bool Holds(long sequence)
     {
-        var copy = new ProducerProgress(Producer) { Contiguous = Contiguous, MaxSequence = MaxSequence, Received = Received, Duplicates = Duplicates };
-        copy._above.AddRange(_above);
-        return copy;
+        if (sequence <= Contiguous)
+        {
+            return true;
+        }
+
+        var index = FirstRangeAfter(sequence) - 1;
+        return index >= 0 && _above[index].Last >= sequence;
     }
 
     /// <summary>A row with this sequence was newly inserted.</summary>
@@ -83,21 +106,7 @@ internal sealed class ProducerProgress(string producer)
             return;
         }
 
-        // Binary search for the first range that starts after the sequence.
-        int lo = 0, hi = _above.Count;
-        while (lo < hi)
-        {
-            var mid = (lo + hi) / 2;
-            if (_above[mid].First > sequence)
-            {
-                hi = mid;
-            }
-            else
-            {
-                lo = mid + 1;
-            }
-        }
-
+        var lo = FirstRangeAfter(sequence);
         var before = lo - 1;
         if (before >= 0 && _above[before].Last >= sequence)
         {
@@ -123,5 +132,25 @@ internal sealed class ProducerProgress(string producer)
         {
             _above.Insert(lo, (sequence, sequence));
         }
+    }
+
+    /// <summary>Binary search for the first range that starts after the sequence.</summary>
+    private int FirstRangeAfter(long sequence)
+    {
+        int lo = 0, hi = _above.Count;
+        while (lo < hi)
+        {
+            var mid = (lo + hi) / 2;
+            if (_above[mid].First > sequence)
+            {
+                hi = mid;
+            }
+            else
+            {
+                lo = mid + 1;
+            }
+        }
+
+        return lo;
     }
 }

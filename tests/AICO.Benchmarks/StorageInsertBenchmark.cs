@@ -6,7 +6,7 @@ using Microsoft.Data.Sqlite;
 namespace AICO.Benchmarks;
 
 /// <summary>
-/// Batched log inserts through AICO.Storage (SQLCipher 4 keyed, WAL, retry pipeline, de-duplicating INSERT) side by
+/// Batched log inserts through AICO.Storage (SQLCipher 4 keyed, WAL, retry pipeline, plain INSERT into the logs table) side by
 /// side with the raw baseline: the same SQLite library with no key and a bare connection, same statement, same batches.
 /// Usage: storage [rows] [rows per transaction] [rounds]
 /// </summary>
@@ -14,8 +14,7 @@ internal static class StorageInsertBenchmark
 {
     private const string Insert =
         "INSERT INTO logs (timestamp, level, subsystem, module, topic, message, extra, producer, sequence) " +
-        "VALUES ('2026-01-01T00:00:00.000Z', 'Information', 'bench', 'storage', 'logs/bench/storage/v1', $message, '{\"k\":1}', 'bench', $sequence) " +
-        "ON CONFLICT (producer, sequence) DO NOTHING";
+        "VALUES ('2026-01-01T00:00:00.000Z', 'Information', 'bench', 'storage', 'logs/bench/storage/v1', $message, '{\"k\":1}', 'bench', $sequence)";
 
     public static Task<int> RunAsync(string[] args)
     {

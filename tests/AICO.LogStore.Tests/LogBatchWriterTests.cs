@@ -60,6 +60,52 @@ public sealed class LogBatchWriterTests : IDisposable
     }
 
     [Fact]
+    public void Two_writers_on_one_file_never_store_a_record_twice_even_above_a_gap()
+    {
+        // An old consumer still stopping while the new one starts: each reads the accounting inside its transaction.
+        var first = new LogBatchWriter(_db.Database);
+        var second = new LogBatchWriter(_db.Database);
+        first.Write([TestLogs.Batch("gateway/a1", 1, 10), TestLogs.Batch("gateway/a1", 21, 5)]);
+        var acks = second.Write([TestLogs.Batch("gateway/a1", 1, 30)]);
+        first.Write([TestLogs.Batch("gateway/a1", 5, 30)]);
+
+        Assert.Equal(30, acks["gateway/a1"]);
+        Assert.Equal(34, _db.Scalar("SELECT count(*) FROM logs"));
+        Assert.Equal(34, _db.Scalar("SELECT count(DISTINCT sequence) FROM logs"));
+        Assert.Equal(15 + 26, _db.Scalar("SELECT duplicates FROM log_producers WHERE producer = 'gateway/a1'"));
+        Assert.Equal(34, _db.Scalar("SELECT received FROM log_producers WHERE producer = 'gateway/a1'"));
+    }
+
+    [Fact]
+    public void Records_repeated_inside_one_batch_are_stored_once()
+    {
+        var writer = new LogBatchWriter(_db.Database);
+        var acks = writer.Write([TestLogs.Batch("gateway/a1", 1, 5), TestLogs.Batch("gateway/a1", 3, 5), TestLogs.Batch("gateway/a1", 1, 2)]);
+
+        Assert.Equal(7, acks["gateway/a1"]);
+        Assert.Equal(7, _db.Scalar("SELECT count(*) FROM logs"));
+        Assert.Equal(5, _db.Scalar("SELECT duplicates FROM log_producers WHERE producer = 'gateway/a1'"));
+    }
+
+    [Fact]
+    public void Under_load_only_one_commit_a_second_waits_for_the_disk_and_after_a_pause_the_next_one_does_again()
+    {
+        var time = new Microsoft.Extensions.Time.Testing.FakeTimeProvider();
+        var writer = new LogBatchWriter(_db.Database, time);
+        writer.Write([TestLogs.Batch("gateway/a1", 1, 5)]);
+        writer.Write([TestLogs.Batch("gateway/a1", 6, 5)]);
+        time.Advance(writer.DurableInterval - TimeSpan.FromMilliseconds(1));
+        writer.Write([TestLogs.Batch("gateway/a1", 11, 5)]);
+        Assert.Equal(1, writer.ForcedCommits);
+
+        time.Advance(TimeSpan.FromMilliseconds(1));
+        writer.Write([TestLogs.Batch("gateway/a1", 16, 5)]);
+
+        Assert.Equal(2, writer.ForcedCommits);
+        Assert.Equal(20, _db.Scalar("SELECT count(*) FROM logs"));
+    }
+
+    [Fact]
     public void Producers_are_accounted_separately()
     {
         var writer = new LogBatchWriter(_db.Database);

@@ -65,26 +65,27 @@ public class ProducerProgressTests
     }
 
     [Fact]
-    public void A_clone_is_independent_so_a_rolled_back_transaction_leaves_the_progress_untouched()
-    {
-        var p = new ProducerProgress("x/1");
-        p.Committed(1);
-        var attempt = p.Clone();
-        attempt.Committed(2);
-        attempt.Duplicate();
-        Assert.Equal(1, p.Contiguous);
-        Assert.Equal(0, p.Duplicates);
-        Assert.Equal(2, attempt.Contiguous);
-    }
-
-    [Fact]
     public void Restoring_from_the_database_rebuilds_ranges_above_the_contiguous_mark()
     {
-        var p = ProducerProgress.Restore("x/1", contiguous: 10, maxSequence: 14, received: 12, duplicates: 1, [12, 14]);
+        var p = ProducerProgress.Restore("x/1", contiguous: 10, maxSequence: 16, received: 14, duplicates: 1, "12-12,14-16");
         Assert.Equal(2, p.OpenGaps); // 11, 13
+        Assert.Equal("12-12,14-16", p.CommittedAboveText);
+        Assert.True(p.Holds(10) && p.Holds(12) && p.Holds(15));
+        Assert.False(p.Holds(11) || p.Holds(13) || p.Holds(17));
         p.Committed(11);
         Assert.Equal(12, p.Contiguous);
         p.Committed(13);
-        Assert.Equal(14, p.Contiguous);
+        Assert.Equal(16, p.Contiguous);
+        Assert.Equal("", p.CommittedAboveText);
     }
+
+    [Theory]
+    [InlineData("12")]
+    [InlineData("12-x")]
+    [InlineData("14-12")]
+    [InlineData("14-16,12-12")]
+    [InlineData("12-13,13-14")]
+    [InlineData("5-12")]
+    public void A_damaged_committed_ranges_text_is_refused_rather_than_trusted(string text) =>
+        Assert.Throws<FormatException>(() => ProducerProgress.Restore("x/1", 10, 16, 14, 0, text));
 }

@@ -33,8 +33,7 @@ static int Write(EncryptedDatabase database, string producer, int rows, int batc
             insert.Transaction = transaction;
             insert.CommandText =
                 "INSERT INTO logs (timestamp, level, subsystem, module, topic, message, extra, producer, sequence) " +
-                "VALUES (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'), 'Information', 'test', 'writer', $topic, $message, $extra, $producer, $sequence) " +
-                "ON CONFLICT (producer, sequence) DO NOTHING";
+                "VALUES (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'), 'Information', 'test', 'writer', $topic, $message, $extra, $producer, $sequence)";
             var sequence = insert.Parameters.Add("$sequence", Microsoft.Data.Sqlite.SqliteType.Integer);
             var message = insert.Parameters.Add("$message", Microsoft.Data.Sqlite.SqliteType.Text);
             insert.Parameters.AddWithValue("$topic", $"logs/test/{producer}/v1");

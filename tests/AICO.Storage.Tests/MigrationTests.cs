@@ -26,7 +26,7 @@ public class MigrationTests
             Assert.Equal(LogColumns, Sql.Column(c, "SELECT name FROM pragma_table_info('logs') ORDER BY cid"));
             var indexes = Sql.Column(c, "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'logs' AND name NOT LIKE 'sqlite_%'");
             Assert.Equal(
-                ["ix_logs_time", "ix_logs_trace_id", "ux_logs_producer_sequence"],
+                ["ix_logs_time", "ix_logs_trace_id"],
                 indexes.Order());
             Assert.Equal(MigrationCatalog.Default.Migrations.Select(m => $"{m.Version} {m.Name}"), Sql.Column(c, "SELECT version || ' ' || name FROM schema_migrations ORDER BY version"));
             return true;
@@ -81,21 +81,6 @@ public class MigrationTests
     }
 
     [Fact]
-    public void Producer_and_sequence_de_duplicate_a_resent_record()
-    {
-        using var temp = new TempDatabase();
-        var database = temp.Open();
-        database.Migrate();
-
-        var first = database.Write((c, tx) => Sql.InsertLog(c, tx, "gateway", 7, "hello"));
-        var resent = database.Write((c, tx) => Sql.InsertLog(c, tx, "gateway", 7, "hello"));
-        var otherProducer = database.Write((c, tx) => Sql.InsertLog(c, tx, "modelservice", 7, "hello"));
-
-        Assert.Equal((1, 0, 1), (first, resent, otherProducer));
-        Assert.Equal(2L, database.Execute(c => Sql.Long(c, "SELECT count(*) FROM logs")));
-    }
-
-    [Fact]
     public void Created_at_is_filled_in_when_a_writer_leaves_it_out()
     {
         using var temp = new TempDatabase();
@@ -133,8 +118,39 @@ public class MigrationTests
                 ["1 - - -", "2 {\"UserId\":\"u1\"} - -", "3 {\"UserId\":\"u2\"} b7ad6b7169203331 System.Exception: boom",
                  "4 - b7ad6b7169203331 -", "5 {\"unparsed_extra\":\"[1,2]\"} - -"],
                 Sql.Column(c, "SELECT sequence || ' ' || coalesce(extra, '-') || ' ' || coalesce(span_id, '-') || ' ' || coalesce(exception, '-') FROM logs ORDER BY id"));
-            // The de-duplicating key survives the rebuild.
-            Assert.Equal(0, Sql.InsertLog(c, null, "gateway/a1", 3, "resent"));
+            return true;
+        });
+    }
+
+    [Fact]
+    public void Migrating_a_schema_4_database_turns_the_rows_above_each_gap_into_committed_ranges_and_keeps_every_row()
+    {
+        using var temp = new TempDatabase();
+        var database = temp.Open();
+        new SchemaMigrator(database, new MigrationCatalog(MigrationCatalog.Default.Migrations.Take(4))).Migrate(CancellationToken.None);
+        database.Write((c, tx) =>
+        {
+            // gateway/a1 committed 1-3 (contiguous 3) and 5-6, 9 above a gap; modelservice/b2 has no gap.
+            foreach (var sequence in new long[] { 1, 2, 3, 5, 6, 9 })
+            {
+                Sql.InsertLog(c, tx, "gateway/a1", sequence, $"a1 {sequence}");
+            }
+
+            Sql.InsertLog(c, tx, "modelservice/b2", 1, "b2 1");
+            Sql.Scalar(c, "INSERT INTO log_producers (producer, component, received, contiguous, max_sequence, gaps, first_seen, last_seen) VALUES " +
+                "('gateway/a1', 'gateway', 6, 3, 9, 3, 'x', 'x'), ('modelservice/b2', 'modelservice', 1, 1, 1, 0, 'x', 'x')", tx);
+            return true;
+        });
+        var before = database.Execute(c => Sql.Column(c, "SELECT id || ' ' || producer || ' ' || sequence || ' ' || message FROM logs ORDER BY id"));
+
+        var result = database.Migrate();
+
+        Assert.Equal(4, result.FromVersion);
+        database.Execute(c =>
+        {
+            Assert.Equal(before, Sql.Column(c, "SELECT id || ' ' || producer || ' ' || sequence || ' ' || message FROM logs ORDER BY id"));
+            Assert.Equal(["gateway/a1 5-6,9-9", "modelservice/b2 "],
+                Sql.Column(c, "SELECT producer || ' ' || committed_above FROM log_producers ORDER BY producer"));
             return true;
         });
     }

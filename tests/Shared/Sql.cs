@@ -28,15 +28,14 @@ internal static class Sql
         return values;
     }
 
-    /// <summary>Inserts one log row through the same statement shape the log consumer uses (de-duplicating).</summary>
+    /// <summary>Inserts one log row (a plain INSERT: de-duplication is the log consumer's accounting, not the table's).</summary>
     public static int InsertLog(SqliteConnection connection, SqliteTransaction? transaction, string producer, long sequence, string message, string? extra = null)
     {
         using var command = connection.CreateCommand();
         command.Transaction = transaction;
         command.CommandText =
             "INSERT INTO logs (timestamp, level, subsystem, module, topic, message, extra, producer, sequence) " +
-            "VALUES ('2026-01-01T00:00:00Z', 'Information', 'test', 'tests', 'logs/test/tests/v1', $message, $extra, $producer, $sequence) " +
-            "ON CONFLICT (producer, sequence) DO NOTHING";
+            "VALUES ('2026-01-01T00:00:00Z', 'Information', 'test', 'tests', 'logs/test/tests/v1', $message, $extra, $producer, $sequence)";
         command.Parameters.AddWithValue("$message", message);
         command.Parameters.AddWithValue("$extra", (object?)extra ?? DBNull.Value);
         command.Parameters.AddWithValue("$producer", producer);
