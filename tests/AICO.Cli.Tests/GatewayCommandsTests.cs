@@ -28,7 +28,7 @@ public class GatewayCommandsTests
     {
         var paths = GatewayProcess.NewInstallation();
         // A polling interval far beyond the stop timeout: the file is never seen in time, so SIGTERM has to do it.
-        await using var gateway = await GatewayProcess.StartAsync(paths, info => info.Environment["Gateway__ShutdownPollInterval"] = "01:00:00");
+        await using var gateway = await GatewayProcess.StartAsync(paths, info => info.Environment["Gateway__ShutdownPollInterval"] = "00:01:00");
 
         var output = await RunCliAsync(paths, 0, "gateway", "stop", "--timeout", "1");
 

@@ -8,7 +8,7 @@ public sealed class GatewaySettingsTests
     [InlineData("Gateway__ChatTimeout", "00:00:00", "Gateway:ChatTimeout must be between 00:00:01 and")]
     [InlineData("Gateway__RateLimitPermits", "many", "Gateway:RateLimitPermits")]
     [InlineData("Gateway__MaxRequestBodyBytes", "0", "Gateway:MaxRequestBodyBytes must be between 1 and")]
-    [InlineData("Gateway__ShutdownPollInterval", "00:00:05", "Gateway:ShutdownPollInterval must be between")]
+    [InlineData("Gateway__ShutdownPollInterval", "00:05:00", "Gateway:ShutdownPollInterval must be between")]
     public async Task A_misspelled_or_out_of_range_setting_stops_the_gateway_at_start_naming_the_setting(string variable, string value, string named)
     {
         var paths = GatewayProcess.NewInstallation();

@@ -11,18 +11,26 @@ namespace AICO.TestSupport;
 internal sealed class BusFlood : IAsyncDisposable
 {
     private readonly string _endpoint;
-    private readonly CurveKeyPair _brokerKeys;
+    private readonly byte[] _brokerPublic;
     private readonly List<Socket> _sockets = [];
     private readonly CancellationTokenSource _stop = new();
     private readonly List<Task> _streamers = [];
 
     public BusFlood(string endpoint, CurveKeyPair brokerKeys)
+        : this(endpoint, brokerKeys.PublicKey.ToArray())
+    {
+    }
+
+    public BusFlood(string endpoint, byte[] brokerPublic)
     {
         _endpoint = endpoint;
-        _brokerKeys = brokerKeys;
+        _brokerPublic = brokerPublic;
     }
 
     public long HellosStreamed;
+
+    /// <summary>Keyless connections that reached the broker's listener.</summary>
+    public long KeylessConnections;
 
     /// <summary>Opens <paramref name="count"/> keyless ZMTP 1.0 connections, each sending one HELLO, and keeps them open.</summary>
     public async Task OpenKeylessHellosAsync(int count)
@@ -42,6 +50,7 @@ internal sealed class BusFlood : IAsyncDisposable
                 }
 
                 await socket.ConnectAsync(IPAddress.Loopback, port);
+                Interlocked.Increment(ref KeylessConnections);
                 await socket.SendAsync(hello, SocketFlags.None);
             }
             catch (SocketException)
@@ -109,7 +118,7 @@ internal sealed class BusFlood : IAsyncDisposable
         {
             using var socket = new DealerSocket();
             socket.Options.Linger = TimeSpan.Zero;
-            socket.Options.CurveServerKey = _brokerKeys.PublicKey.ToArray();
+            socket.Options.CurveServerKey = _brokerPublic;
             socket.Options.CurveCertificate = new NetMQCertificate();
             socket.Options.SendHighWatermark = 1000;
             socket.Connect(_endpoint);

@@ -9,6 +9,8 @@ namespace AICO.Bus;
 /// connection to the router and relays bytes both ways. A legacy (ZMTP 1.0/2.0), plaintext or garbage peer never reaches
 /// the router, so it cannot claim a routing id or touch any broker state. Connections still in their handshake (greeting
 /// or CURVE, until the router's READY) are bounded per source address and in total, oldest evicted first, and time out.
+/// Accepting and judging new connections runs on one thread of low CPU priority (<see cref="LowPriorityScheduler"/>),
+/// so a flood of connections never queues ahead of, or takes the CPU from, the relays of authenticated clients.
 /// </summary>
 internal sealed class GreetingGate : IAsyncDisposable
 {
@@ -18,6 +20,7 @@ internal sealed class GreetingGate : IAsyncDisposable
     private readonly Socket _listener;
     private readonly CancellationTokenSource _stop = new();
     private readonly GateAdmission _admission;
+    private readonly LowPriorityScheduler _greetings = new("AICO.Bus gate");
     private Task _acceptLoop = Task.CompletedTask;
 
     public GreetingGate(IPEndPoint publicEndPoint, IPEndPoint router, BrokerOptions options, RefusalLog refusals)
@@ -35,7 +38,7 @@ internal sealed class GreetingGate : IAsyncDisposable
 
     public IPEndPoint EndPoint { get; }
 
-    public void Start() => _acceptLoop = Task.Run(AcceptLoopAsync);
+    public void Start() => _acceptLoop = OnGreetingScheduler(AcceptLoopAsync);
 
     public async ValueTask DisposeAsync()
     {
@@ -43,6 +46,7 @@ internal sealed class GreetingGate : IAsyncDisposable
         _listener.Dispose();
         await _acceptLoop.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         _admission.AbortAll();
+        _greetings.Dispose();
     }
 
     private async Task AcceptLoopAsync()
@@ -52,7 +56,7 @@ internal sealed class GreetingGate : IAsyncDisposable
             Socket accepted;
             try
             {
-                accepted = await _listener.AcceptAsync(_stop.Token).ConfigureAwait(false);
+                accepted = await _listener.AcceptAsync(_stop.Token);
             }
             catch (Exception ex) when (ex is OperationCanceledException or ObjectDisposedException)
             {
@@ -63,13 +67,18 @@ internal sealed class GreetingGate : IAsyncDisposable
                 continue;
             }
 
-            _ = Task.Run(() => ServeAsync(accepted));
+            _ = OnGreetingScheduler(() => ServeAsync(accepted));
         }
     }
 
     private async Task ServeAsync(Socket peer)
     {
         var source = (peer.RemoteEndPoint as IPEndPoint)?.Address is { } address && address.IsIPv4MappedToIPv6 ? address.MapToIPv4() : (peer.RemoteEndPoint as IPEndPoint)?.Address ?? IPAddress.None;
+        if (RefusedAtOnce(peer, source))
+        {
+            return;
+        }
+
         var connection = new GateConnection(peer, source);
         var refusal = _admission.Admit(connection, out var evicted);
         if (evicted is not null)
@@ -88,7 +97,7 @@ internal sealed class GreetingGate : IAsyncDisposable
         using var deadline = new Timer(_ => OnDeadline(connection), null, _options.GreetingTimeout, Timeout.InfiniteTimeSpan);
         try
         {
-            await RelayAsync(connection).ConfigureAwait(false);
+            await RelayAsync(connection);
         }
         catch (Exception ex) when (ex is SocketException or ObjectDisposedException or OperationCanceledException or IOException)
         {
@@ -99,6 +108,37 @@ internal sealed class GreetingGate : IAsyncDisposable
             connection.Abort();
             _admission.Release(connection);
         }
+    }
+
+    /// <summary>
+    /// A peer that has already sent bytes a greeting cannot start with (a keyless ZMTP 1.0 flood does) is refused before
+    /// it costs a greeting, a timer or a place among the handshaking connections.
+    /// </summary>
+    private bool RefusedAtOnce(Socket peer, IPAddress source)
+    {
+        Span<byte> first = stackalloc byte[ZmtpGreeting.Length];
+        try
+        {
+            if (peer.Available == 0)
+            {
+                return false;
+            }
+
+            var seen = peer.Receive(first, SocketFlags.Peek);
+            if (ZmtpGreeting.Refusal(first[..seen]) is not { } reason)
+            {
+                return false;
+            }
+
+            _refusals.Count(reason, $"a connection from {source} opened with {Describe(reason)}");
+        }
+        catch (SocketException)
+        {
+            // Already reset by the peer.
+        }
+
+        peer.Dispose();
+        return true;
     }
 
     private void OnDeadline(GateConnection connection)
@@ -113,14 +153,14 @@ internal sealed class GreetingGate : IAsyncDisposable
     {
         var peer = connection.Peer;
         peer.NoDelay = true;
-        await peer.SendAsync(ZmtpGreeting.Server.ToArray(), SocketFlags.None, _stop.Token).ConfigureAwait(false);
+        await peer.SendAsync(ZmtpGreeting.Server.ToArray(), SocketFlags.None, _stop.Token);
 
         // Read exactly the peer's greeting (never past it), judging every byte as it arrives.
         var greeting = new byte[ZmtpGreeting.Length];
         var have = 0;
         while (have < greeting.Length)
         {
-            var read = await peer.ReceiveAsync(greeting.AsMemory(have), SocketFlags.None, _stop.Token).ConfigureAwait(false);
+            var read = await peer.ReceiveAsync(greeting.AsMemory(have), SocketFlags.None, _stop.Token);
             if (read == 0)
             {
                 return;
@@ -135,14 +175,14 @@ internal sealed class GreetingGate : IAsyncDisposable
         }
 
         var router = connection.ConnectRouter();
-        await router.ConnectAsync(_router, _stop.Token).ConfigureAwait(false);
-        await router.SendAsync(greeting, SocketFlags.None, _stop.Token).ConfigureAwait(false);
+        await router.ConnectAsync(_router, _stop.Token);
+        await router.SendAsync(greeting, SocketFlags.None, _stop.Token);
 
         // The router answers with the greeting the peer already has from us: swallow it.
         var routerGreeting = new byte[ZmtpGreeting.Length];
         for (var got = 0; got < routerGreeting.Length;)
         {
-            var read = await router.ReceiveAsync(routerGreeting.AsMemory(got), SocketFlags.None, _stop.Token).ConfigureAwait(false);
+            var read = await router.ReceiveAsync(routerGreeting.AsMemory(got), SocketFlags.None, _stop.Token);
             if (read == 0)
             {
                 return;
@@ -151,6 +191,7 @@ internal sealed class GreetingGate : IAsyncDisposable
             got += read;
         }
 
+        // From here the relay runs on the shared thread pool (SocketPump does not come back to this scheduler).
         var scanner = new CurveReadyScanner();
         var up = SocketPump.RunAsync(peer, router, null, _stop.Token);
         var down = SocketPump.RunAsync(router, peer, data =>
@@ -164,6 +205,9 @@ internal sealed class GreetingGate : IAsyncDisposable
         connection.Abort();
         await Task.WhenAll(up, down).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
     }
+
+    private Task OnGreetingScheduler(Func<Task> work) =>
+        Task.Factory.StartNew(work, CancellationToken.None, TaskCreationOptions.DenyChildAttach, _greetings).Unwrap();
 
     private static string Describe(string reason) => reason switch
     {
