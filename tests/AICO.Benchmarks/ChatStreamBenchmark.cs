@@ -8,6 +8,7 @@ using AICO.Bus;
 using AICO.Gateway;
 using AICO.Gateway.Auth;
 using AICO.Models;
+using AICO.Models.Contracts;
 using AICO.Security;
 using AICO.TestSupport;
 using Microsoft.Extensions.DependencyInjection;
@@ -61,33 +62,35 @@ internal static class ChatStreamBenchmark
         using var gateway = new HttpClient(ClosingHandler()) { BaseAddress = new Uri(app.Urls.First()), Timeout = Timeout.InfiniteTimeSpan };
         gateway.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
         using var direct = new HttpClient(ClosingHandler()) { BaseAddress = ollama.Endpoint, Timeout = Timeout.InfiniteTimeSpan };
-        Func<string, Task<Stream>> viaDirect = prompt => OpenAsync(direct, "/api/chat", prompt);
-        Func<string, Task<Stream>> viaGateway = prompt => OpenAsync(gateway, "/api/v1/chat", prompt);
+        Func<string, IAsyncEnumerable<string>> viaDirect = prompt => NdjsonTokens(direct, prompt);
+        Func<string, IAsyncEnumerable<string>> viaGateway = prompt => SseTokens(gateway, prompt);
+        Func<string, IAsyncEnumerable<string>> viaBus = prompt => BusTokens(gatewayBus, prompt);
 
         Console.WriteLine($"chat-stream benchmark: {requests} requests per path, {tokens} tokens each, concurrency 1, {Environment.ProcessorCount} cores");
         ollama.DripTokens = tokens;
         ollama.DripInterval = TimeSpan.Zero;
-        await CompareAsync(viaDirect, viaGateway, 20); // warm-up: JIT, connections, tiered compilation
-        var (rawFlat, fullFlat) = await CompareAsync(viaDirect, viaGateway, requests);
+        await CompareAsync(20, viaDirect, viaBus, viaGateway); // warm-up: JIT, connections, tiered compilation
+        var flat = await CompareAsync(requests, viaDirect, viaBus, viaGateway);
 
         ollama.DripTokens = 20;
         ollama.DripInterval = TimeSpan.FromMilliseconds(5);
-        var (rawPaced, fullPaced) = await CompareAsync(viaDirect, viaGateway, 20);
+        var paced = await CompareAsync(20, viaDirect, viaBus, viaGateway);
 
         ollama.DripTokens = 100_000;
         ollama.DripInterval = TimeSpan.FromMilliseconds(20);
-        var rawCancel = await DisconnectAsync(ollama, viaDirect, 20, NdjsonTokens);
-        var fullCancel = await DisconnectAsync(ollama, viaGateway, 20, SseTokens);
+        var rawCancel = await DisconnectAsync(ollama, viaDirect, 20);
+        var fullCancel = await DisconnectAsync(ollama, viaGateway, 20);
 
         Console.WriteLine();
-        Console.WriteLine("| stand-in pace | path | first token p50 ms | p99 ms | tokens/s after the first, p50 | ratio to direct |");
-        Console.WriteLine("| --- | --- | ---: | ---: | ---: | ---: |");
-        Row("flat out", "stand-in /api/chat directly (baseline)", rawFlat, rawFlat);
-        Row("flat out", "HTTP -> gateway -> bus -> model service -> stand-in", fullFlat, rawFlat);
-        Row("5 ms per token", "stand-in /api/chat directly (baseline)", rawPaced, rawPaced);
-        Row("5 ms per token", "HTTP -> gateway -> bus -> model service -> stand-in", fullPaced, rawPaced);
-        Console.WriteLine();
-        Console.WriteLine($"first-token overhead p50 (flat out): {P(fullFlat.FirstToken, 0.5) - P(rawFlat.FirstToken, 0.5):+0.000;-0.000} ms");
+        Console.WriteLine("| stand-in pace | path | first token p50 ms | p99 ms | p50 added ms | tokens/s after the first, p50 | ratio to direct |");
+        Console.WriteLine("| --- | --- | ---: | ---: | ---: | ---: | ---: |");
+        foreach (var (pace, runs) in new[] { ("flat out", flat), ("5 ms per token", paced) })
+        {
+            Row(pace, "stand-in /api/chat directly (baseline)", runs[0], runs[0]);
+            Row(pace, "bus stream request -> model service -> stand-in (no HTTP)", runs[1], runs[0]);
+            Row(pace, "HTTP -> gateway -> bus -> model service -> stand-in", runs[2], runs[0]);
+        }
+
         Console.WriteLine();
         Console.WriteLine("| client goes away after the first token | stand-in sees the disconnect, p50 ms | max ms |");
         Console.WriteLine("| --- | ---: | ---: |");
@@ -104,36 +107,32 @@ internal static class ChatStreamBenchmark
     private sealed record Samples(List<double> FirstToken, List<double> TokensPerSecond);
 
     private static void Row(string pace, string path, Samples s, Samples baseline) => Console.WriteLine(
-        $"| {pace} | {path} | {P(s.FirstToken, 0.5):0.000} | {P(s.FirstToken, 0.99):0.000} | {P(s.TokensPerSecond, 0.5):N0} | {P(s.TokensPerSecond, 0.5) / P(baseline.TokensPerSecond, 0.5):0.00}x |");
+        $"| {pace} | {path} | {P(s.FirstToken, 0.5):0.000} | {P(s.FirstToken, 0.99):0.000} | {P(s.FirstToken, 0.5) - P(baseline.FirstToken, 0.5):+0.000;-0.000} | {P(s.TokensPerSecond, 0.5):N0} | {P(s.TokensPerSecond, 0.5) / P(baseline.TokensPerSecond, 0.5):0.00}x |");
 
-    /// <summary>Alternates blocks of direct and gateway requests so both paths see the same machine.</summary>
-    private static async Task<(Samples Direct, Samples Gateway)> CompareAsync(Func<string, Task<Stream>> viaDirect, Func<string, Task<Stream>> viaGateway, int requests)
+    /// <summary>Alternates blocks of requests over each path so all paths see the same machine.</summary>
+    private static async Task<Samples[]> CompareAsync(int requests, params Func<string, IAsyncEnumerable<string>>[] paths)
     {
-        var direct = new Samples([], []);
-        var gateway = new Samples([], []);
+        var samples = paths.Select(_ => new Samples([], [])).ToArray();
         for (var done = 0; done < requests; done += Block)
         {
-            for (var i = 0; i < Math.Min(Block, requests - done); i++)
+            for (var p = 0; p < paths.Length; p++)
             {
-                await MeasureAsync(viaDirect, NdjsonTokens, direct);
-            }
-
-            for (var i = 0; i < Math.Min(Block, requests - done); i++)
-            {
-                await MeasureAsync(viaGateway, SseTokens, gateway);
+                for (var i = 0; i < Math.Min(Block, requests - done); i++)
+                {
+                    await MeasureAsync(paths[p], samples[p]);
+                }
             }
         }
 
-        return (direct, gateway);
+        return samples;
     }
 
-    private static async Task MeasureAsync(Func<string, Task<Stream>> open, Func<Stream, IAsyncEnumerable<string>> tokensOf, Samples into)
+    private static async Task MeasureAsync(Func<string, IAsyncEnumerable<string>> tokensOf, Samples into)
     {
         var start = Stopwatch.GetTimestamp();
-        await using var stream = await open("bench");
         long first = 0, last = 0;
         var count = 0;
-        await foreach (var _ in tokensOf(stream))
+        await foreach (var _ in tokensOf("bench"))
         {
             last = Stopwatch.GetTimestamp();
             if (count++ == 0)
@@ -147,21 +146,17 @@ internal static class ChatStreamBenchmark
     }
 
     /// <summary>Reads the first token, closes the connection, and times until the stand-in's request is aborted.</summary>
-    private static async Task<List<double>> DisconnectAsync(FakeOllamaServer ollama, Func<string, Task<Stream>> open, int trials, Func<Stream, IAsyncEnumerable<string>> tokensOf)
+    private static async Task<List<double>> DisconnectAsync(FakeOllamaServer ollama, Func<string, IAsyncEnumerable<string>> tokensOf, int trials)
     {
         var delays = new List<double>();
         for (var i = 0; i < trials; i++)
         {
             var prompt = "disconnect " + Guid.NewGuid().ToString("N");
             var aborted = ollama.AbortOf(prompt);
-            var stream = await open(prompt);
-            await using (var items = tokensOf(stream).GetAsyncEnumerator())
-            {
-                await items.MoveNextAsync();
-            }
-
+            var items = tokensOf(prompt).GetAsyncEnumerator();
+            await items.MoveNextAsync();
             var closed = Stopwatch.GetTimestamp();
-            await stream.DisposeAsync();
+            await items.DisposeAsync(); // disposes the response stream: the connection closes
             delays.Add(Stopwatch.GetElapsedTime(closed, await aborted.WaitAsync(TimeSpan.FromSeconds(30))).TotalMilliseconds);
         }
 
@@ -182,9 +177,9 @@ internal static class ChatStreamBenchmark
         return await response.Content.ReadAsStreamAsync();
     }
 
-    private static async IAsyncEnumerable<string> NdjsonTokens(Stream stream)
+    private static async IAsyncEnumerable<string> NdjsonTokens(HttpClient direct, string prompt)
     {
-        using var reader = new StreamReader(stream);
+        using var reader = new StreamReader(await OpenAsync(direct, "/api/chat", prompt));
         while (await reader.ReadLineAsync() is { } line)
         {
             using var chunk = JsonDocument.Parse(line);
@@ -197,8 +192,9 @@ internal static class ChatStreamBenchmark
         }
     }
 
-    private static async IAsyncEnumerable<string> SseTokens(Stream stream)
+    private static async IAsyncEnumerable<string> SseTokens(HttpClient gateway, string prompt)
     {
+        await using var stream = await OpenAsync(gateway, "/api/v1/chat", prompt);
         await foreach (var item in SseParser.Create(stream).EnumerateAsync())
         {
             if (item.EventType != "token")
@@ -208,6 +204,20 @@ internal static class ChatStreamBenchmark
 
             using var data = JsonDocument.Parse(item.Data);
             yield return data.RootElement.GetProperty("delta").GetString()!;
+        }
+    }
+
+    private static async IAsyncEnumerable<string> BusTokens(IBusClient bus, string prompt)
+    {
+        var request = JsonSerializer.SerializeToUtf8Bytes(new ChatRequest([new ChatTurn("user", prompt)], FakeOllamaServer.DripModel, Stream: true), ModelServiceJsonContext.Default.ChatRequest);
+        await foreach (var item in bus.RequestStreamAsync(ModelServiceTopics.ChatRequest, ModelServiceTopics.ChatRequestType, request, new BusStreamOptions(), CancellationToken.None))
+        {
+            if (item.IsStreamEnd)
+            {
+                yield break;
+            }
+
+            yield return JsonSerializer.Deserialize(item.Payload.Span, ModelServiceJsonContext.Default.ChatToken)!.Delta;
         }
     }
 

@@ -49,7 +49,10 @@ public class ChatStreamOverHttpTests(GatewayOverBusFixture fixture) : IClassFixt
             // The gated stand-in writes token n+1 only after this release: had anything on the way buffered the
             // answer, this event could not have arrived and the test would time out.
             Assert.Equal(tokens.Count, Ollama.TokensWritten - before);
-            Ollama.Gate.Release();
+            if (tokens.Count < 20)
+            {
+                Ollama.Gate.Release();
+            }
         }
 
         var expected = Enumerable.Range(0, 20).Select(FakeOllamaServer.StreamToken).ToList();

@@ -196,6 +196,9 @@ public sealed class BusClient : IBusClient
 
     public BusReplyStream OpenReplyStream(BusMessage request) => _streams.OpenReply(request);
 
+    /// <summary>Reply streams this client still holds (tests: a dropped or finished stream must leave none).</summary>
+    internal int OpenReplyStreams => _streams.OpenReplies;
+
     public async Task<BrokerStatus> GetBrokerStatusAsync(CancellationToken cancellationToken)
     {
         await WaitUntilAuthenticatedAsync(cancellationToken).ConfigureAwait(false);

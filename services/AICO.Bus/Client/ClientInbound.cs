@@ -159,13 +159,28 @@ internal sealed class ClientInbound(
             return;
         }
 
+        var taken = false;
         foreach (var subscription in subscriptions)
         {
-            if (record.Topic.StartsWith(subscription.PrefixUtf8) && !subscription.TryDeliver(message))
+            if (!record.Topic.StartsWith(subscription.PrefixUtf8))
+            {
+                continue;
+            }
+
+            if (subscription.TryDeliver(message))
+            {
+                taken = true;
+            }
+            else
             {
                 status.CountDrops(1, "subscription-queue-full");
                 status.WarnOnce("sub-full:" + subscription.Prefix, $"handler queue of '{subscription.Prefix}' is full: dropping deliveries");
             }
+        }
+
+        if (op == RecordOp.DeliverStreamRequest && !taken)
+        {
+            streams.OnStreamRequestDropped(message);
         }
     }
 }

@@ -10,6 +10,9 @@ public sealed class BusReplyStream : IAsyncDisposable
     /// <summary>The end frame's message type when a reply stream is disposed without <see cref="CompleteAsync"/>.</summary>
     public const string AbandonedType = "aico.bus.stream.abandoned";
 
+    /// <summary>The end frame's message type when no handler could take the stream request (payload: the reason).</summary>
+    public const string DroppedType = "aico.bus.stream.dropped";
+
     private readonly ClientStreams _owner;
     private readonly BusMessage _request;
     private readonly SemaphoreSlim _credit;
@@ -38,9 +41,15 @@ public sealed class BusReplyStream : IAsyncDisposable
             throw new InvalidOperationException("the stream has ended");
         }
 
-        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _cancelled.Token);
-        await _credit.WaitAsync(linked.Token).ConfigureAwait(false);
-        await _owner.SendAsync(RecordOp.StreamItem, 0, _request.Topic, Correlation, messageType, payload, linked.Token).ConfigureAwait(false);
+        if (!_credit.Wait(0))
+        {
+            // No credit in hand: wait for the requester's grant, or for its cancel (no linked source on the fast path).
+            using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _cancelled.Token);
+            await _credit.WaitAsync(linked.Token).ConfigureAwait(false);
+        }
+
+        _cancelled.Token.ThrowIfCancellationRequested();
+        await _owner.SendAsync(RecordOp.StreamItem, 0, _request.Topic, Correlation, messageType, payload, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Sends the end frame (needs no credit); nothing can be written after it.</summary>

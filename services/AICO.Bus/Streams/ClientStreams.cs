@@ -79,6 +79,34 @@ internal sealed class ClientStreams(ClientStreams.SendMessage sendMessage, Func<
     /// <summary>A DeliverStreamRequest for this client (poller thread), before any handler sees it.</summary>
     public void OnStreamRequest(BusMessage request) => OpenReply(request);
 
+    /// <summary>
+    /// A delivered stream request that no local handler took (its queue was full, or nothing here subscribes any more):
+    /// it ends now with <see cref="BusReplyStream.DroppedType"/>, so neither its entry here nor the requester's wait
+    /// lasts until the idle timeout (poller thread; the end frame is queued off it).
+    /// </summary>
+    public void OnStreamRequestDropped(BusMessage request)
+    {
+        if (request.CorrelationId is { } correlation && _replies.TryGetValue(correlation, out var reply))
+        {
+            _ = Task.Run(() => EndDroppedAsync(reply, $"no handler of '{request.Topic}' could take the request"));
+        }
+    }
+
+    private static async Task EndDroppedAsync(BusReplyStream reply, string reason)
+    {
+        try
+        {
+            await reply.CompleteAsync(BusReplyStream.DroppedType, System.Text.Encoding.UTF8.GetBytes(reason), CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is InvalidOperationException or ObjectDisposedException or OperationCanceledException)
+        {
+            // Already ended, or the connection went away (which ends the stream for the requester too).
+        }
+    }
+
+    /// <summary>Reply streams this client holds open (for tests: each must end, be cancelled or be disposed).</summary>
+    internal int OpenReplies => _replies.Count;
+
     internal ValueTask SendAsync(RecordOp op, ulong slot, string topic, string correlation, string messageType, ReadOnlyMemory<byte> payload, CancellationToken cancellationToken) =>
         sendMessage(op, slot, topic, correlation, messageType, payload, Activity.Current, cancellationToken);
 

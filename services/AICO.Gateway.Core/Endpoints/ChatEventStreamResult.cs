@@ -9,24 +9,46 @@ using Microsoft.Extensions.Options;
 namespace AICO.Gateway.Endpoints;
 
 /// <summary>
-/// Writes a chat's events as text/event-stream, each one written and flushed on its own the moment it exists
-/// (`event: token|done|error`, `data: {json}`, blank line), with response buffering off.
+/// Writes a chat's events as text/event-stream (`event: token|done|error`, `data: {json}`, blank line), with response
+/// buffering off. An event is flushed the moment no further event is ready: a token that arrives alone leaves at once,
+/// while tokens that arrive faster than the client takes them share one write (at most <see cref="MaxUnflushedBytes"/>).
 /// </summary>
 internal sealed class ChatEventStreamResult(IAsyncEnumerable<ChatStreamEvent> events) : IResult
 {
+    internal const int MaxUnflushedBytes = 16 * 1024;
+
     public async Task ExecuteAsync(HttpContext context)
     {
         var json = context.RequestServices.GetRequiredService<IOptions<JsonOptions>>().Value.SerializerOptions;
         var response = context.Response;
+        var aborted = context.RequestAborted;
         response.ContentType = ModelEndpoints.EventStream;
         response.Headers.CacheControl = "no-cache";
         context.Features.Get<IHttpResponseBodyFeature>()?.DisableBuffering();
-        await response.StartAsync(context.RequestAborted);
-        await foreach (var e in events.WithCancellation(context.RequestAborted))
+        await response.StartAsync(aborted);
+        var body = response.BodyWriter;
+        var unflushed = 0;
+        await using var e = events.GetAsyncEnumerator(aborted);
+        while (true)
         {
-            var frame = Encoding.UTF8.GetBytes($"event: {e.EventType}\ndata: {JsonSerializer.Serialize(e, json)}\n\n");
-            await response.Body.WriteAsync(frame, context.RequestAborted);
-            await response.Body.FlushAsync(context.RequestAborted);
+            var next = e.MoveNextAsync();
+            if (unflushed > 0 && (!next.IsCompleted || unflushed >= MaxUnflushedBytes))
+            {
+                await body.FlushAsync(aborted);
+                unflushed = 0;
+            }
+
+            if (!await next)
+            {
+                break;
+            }
+
+            unflushed += (int)Encoding.UTF8.GetBytes($"event: {e.Current.EventType}\ndata: {JsonSerializer.Serialize(e.Current, json)}\n\n", body);
+        }
+
+        if (unflushed > 0)
+        {
+            await body.FlushAsync(aborted);
         }
     }
 }
