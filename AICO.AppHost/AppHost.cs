@@ -12,7 +12,7 @@ var broker = builder.AddProject<Projects.AICO_Broker>("broker")
     .WithEndpoint(name: "bus", scheme: "tcp", env: "BUS_PORT", port: busPort == 0 ? null : busPort, isProxied: false)
     .WithAicoIdentity(installation, Components.Broker)
     .WithBusAllowList(installation)
-    .WithHttpHealthCheck("/health")
+    .WithServiceHealthCheck()
     .WithSupervision();
 var bus = broker.GetEndpoint("bus");
 broker.WithBusEndpoint(bus);
@@ -26,14 +26,14 @@ var logConsumer = !topology.RunsHere(Components.LogConsumer) ? null : builder.Ad
     .WithAicoIdentity(installation, Components.LogConsumer)
     .WithDatabaseKey(installation)
     .WithBusEndpoint(bus)
-    .WithHttpHealthCheck("/health")
+    .WithServiceHealthCheck()
     .WithSupervision()
     .WaitFor(broker);
 
 var modelService = !topology.RunsHere(Components.ModelService) ? null : builder.AddProject<Projects.AICO_ModelService>("modelservice")
     .WithAicoIdentity(installation, Components.ModelService)
     .WithBusEndpoint(bus)
-    .WithHttpHealthCheck("/health")
+    .WithServiceHealthCheck()
     .WithSupervision()
     .WaitFor(broker);
 
@@ -50,7 +50,7 @@ if (topology.RunsHere(Components.Gateway))
         .WithDatabaseKey(installation)
         .WithJwtSigningKey(installation)
         .WithBusEndpoint(bus)
-        .WithHttpHealthCheck("/health")
+        .WithServiceHealthCheck()
         .WithExternalHttpEndpoints()
         .WithSupervision()
         .WaitFor(broker)

@@ -22,12 +22,17 @@ internal sealed class LogConsumer(IBusClient bus, EncryptedDatabase database, Lo
     private IAsyncDisposable? _subscription;
     private Task _running = Task.CompletedTask;
     private volatile bool _subscribed;
-    private volatile string? _databaseProblem = "database not checked yet";
+    private volatile string? _databaseProblem = NotCheckedYet;
     private long _invalid;
     private long _committedRows;
     private long _transactions;
 
+    private const string NotCheckedYet = "database not checked yet";
+
     public bool Subscribed => _subscribed;
+
+    /// <summary>The consumer has tried the database at least once (until then it is starting, not failing).</summary>
+    public bool DatabaseChecked => !ReferenceEquals(_databaseProblem, NotCheckedYet);
 
     /// <summary>Null while the last write (or the start-up probe) succeeded; else why the database is not writable.</summary>
     public string? DatabaseProblem => _databaseProblem;
@@ -77,7 +82,7 @@ internal sealed class LogConsumer(IBusClient bus, EncryptedDatabase database, Lo
                 command.CommandText = "SELECT count(*) FROM log_producers";
                 return command.ExecuteScalar();
             }, token)),
-            ex => Problem($"database not writable: {ex.Message}"),
+            ex => Problem($"database not writable: {DatabaseProblemText.Describe(ex)}"),
             cancellationToken).ConfigureAwait(false);
         _databaseProblem = null;
     }
@@ -155,7 +160,7 @@ internal sealed class LogConsumer(IBusClient bus, EncryptedDatabase database, Lo
         var batches = pending.ConvertAll(p => p.Batch);
         var acks = await _retry.UntilSuccessAsync(
             token => ValueTask.FromResult(_writer.Write(batches, token)),
-            ex => Problem($"log batch write failed, retrying: {ex.Message}"),
+            ex => Problem($"log batch write failed, retrying: {DatabaseProblemText.Describe(ex)}"),
             cancellationToken).ConfigureAwait(false);
         if (_databaseProblem is not null)
         {

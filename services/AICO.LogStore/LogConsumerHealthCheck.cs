@@ -6,9 +6,10 @@ namespace AICO.LogStore;
 
 /// <summary>
 /// Readiness of the log consumer: Healthy only when its bus client is authenticated, the broker confirms its
-/// subscription to <c>logs/</c>, and the database is writable. Failing writes (disk full, I/O error, wrong key)
-/// make it Degraded with the database's reason at the first failure: the process is up and keeps every record it
-/// was sent, but nothing is being stored. The AppHost gates on it.
+/// subscription to <c>logs/</c>, and the database is writable. A database that cannot be written (disk full, I/O
+/// error, a key that does not open it), at start or later, makes it Degraded with the database's reason at the first
+/// failure: the process is up and keeps every record it was sent, but nothing is being stored. The AppHost gates on
+/// it (and shows Degraded as Degraded).
 /// </summary>
 internal sealed class LogConsumerHealthCheck(LogConsumer consumer, IBusClient bus) : IHealthCheck
 {
@@ -21,10 +22,9 @@ internal sealed class LogConsumerHealthCheck(LogConsumer consumer, IBusClient bu
             return HealthCheckResult.Unhealthy($"bus client is {bus.State}: {bus.StatusReason}");
         }
 
-        if (!consumer.Subscribed && consumer.DatabaseProblem is { } startup)
+        if (!consumer.DatabaseChecked)
         {
-            // Not ready yet: it has not proven the database writable even once.
-            return HealthCheckResult.Unhealthy(startup);
+            return HealthCheckResult.Unhealthy("starting: database not checked yet");
         }
 
         if (consumer.DatabaseProblem is { } problem)

@@ -24,6 +24,7 @@ public sealed class BusLoggerProvider : ILoggerProvider, ISupportExternalScope
     private volatile bool _accepting = true;
     private DeliveryWindow? _window;
     private SpoolStage? _spool;
+    private AdoptedSpoolDrainer? _adopted;
     private string? _stateDirectory;
     private Task _running = Task.CompletedTask;
 
@@ -36,7 +37,10 @@ public sealed class BusLoggerProvider : ILoggerProvider, ISupportExternalScope
             () => Buffer.Count,
             () => _window?.RecordCount ?? 0,
             () => Buffer.DroppedTotal,
-            () => Gate?.IsOpen == true ? 1 : 0);
+            () => Gate?.IsOpen == true ? 1 : 0,
+            () => SpooledRecords,
+            () => SpoolBytes,
+            () => OldestSpooled is { } oldest ? Math.Max(0, (_time.GetUtcNow() - oldest).TotalSeconds) : 0);
     }
 
     /// <summary>This process's producer id: component and an instance id that is stable for the process lifetime.</summary>
@@ -90,6 +94,10 @@ public sealed class BusLoggerProvider : ILoggerProvider, ISupportExternalScope
             PipelineStateFiles.PruneGone(runtimeDirectory);
             _stateDirectory = PipelineStateFiles.ProducerDirectory(runtimeDirectory, producer);
             _spool = OpenSpool(producer, _stateDirectory, spoolKey);
+            if (_spool is not null && AdoptedSpool.AdoptOrphans(runtimeDirectory, bus.Instance, _stateDirectory, spoolKey!) is { Count: > 0 } orphans)
+            {
+                _adopted = new AdoptedSpoolDrainer(bus, Gate, orphans, _options, _time, producer);
+            }
         }
 
         Shipper = new LogShipper(bus, producer, Buffer, Gate, _window, _signal, _options, _metrics, _time, _spool);
@@ -102,6 +110,11 @@ public sealed class BusLoggerProvider : ILoggerProvider, ISupportExternalScope
                 Task.Run(() => Gate.RunAsync(token), CancellationToken.None),
                 Task.Run(() => Shipper.RunAsync(token), CancellationToken.None),
             };
+            if (_adopted is { } adopted)
+            {
+                tasks.Add(Task.Run(() => adopted.RunAsync(token), CancellationToken.None));
+            }
+
             if (_stateDirectory is { } directory)
             {
                 var reporter = new PipelineStateReporter(directory, State, _time);
@@ -115,16 +128,8 @@ public sealed class BusLoggerProvider : ILoggerProvider, ISupportExternalScope
     /// <summary>Where this producer's records are right now.</summary>
     public ProducerPipelineState State()
     {
-        var spool = _spool;
-        DateTimeOffset? oldest = null;
-        foreach (var candidate in new[] { Buffer.OldestTimestamp, _window?.OldestTimestamp, spool?.Spool.OldestUnread, spool?.HeldOldest })
-        {
-            if (candidate is { } value && (oldest is null || value < oldest))
-            {
-                oldest = value;
-            }
-        }
-
+        var oldestSpooled = OldestSpooled;
+        var oldest = Earliest(Buffer.OldestTimestamp, _window?.OldestTimestamp, oldestSpooled);
         return new ProducerPipelineState
         {
             Producer = Producer ?? "",
@@ -134,12 +139,22 @@ public sealed class BusLoggerProvider : ILoggerProvider, ISupportExternalScope
             GateReason = Gate?.Reason ?? "not started",
             BufferedRecords = Buffer.Count,
             UnacknowledgedRecords = _window?.RecordCount ?? 0,
-            SpooledRecords = (spool?.Spool.UnreadRecords ?? 0) + (spool?.HeldRecords ?? 0),
-            SpoolBytes = spool?.Spool.Bytes ?? 0,
+            SpooledRecords = SpooledRecords,
+            SpoolBytes = SpoolBytes,
+            OldestSpooled = oldestSpooled,
             DroppedRecords = Buffer.DroppedTotal,
             OldestUnacknowledged = oldest,
         };
     }
+
+    /// <summary>Records waiting on disk: in this producer's spool (and its held batch) and in spools it adopted.</summary>
+    internal long SpooledRecords => (_spool?.Spool.UnreadRecords ?? 0) + (_spool?.HeldRecords ?? 0) + (_adopted?.Records ?? 0);
+
+    internal long SpoolBytes => (_spool?.Spool.Bytes ?? 0) + (_adopted?.Bytes ?? 0);
+
+    internal DateTimeOffset? OldestSpooled => Earliest(_spool?.Spool.OldestUnread, _spool?.HeldOldest, _adopted?.Oldest);
+
+    private static DateTimeOffset? Earliest(params DateTimeOffset?[] candidates) => candidates.Where(c => c is not null).Min();
 
     private SpoolStage? OpenSpool(string producer, string directory, byte[]? key)
     {
@@ -173,7 +188,7 @@ public sealed class BusLoggerProvider : ILoggerProvider, ISupportExternalScope
         LoggingDiagnostics.Write($"warning: bus logging is disabled: {reason}. This process logs to the console only.");
     }
 
-    /// <summary>Waits until every buffered record is acknowledged by the consumer; false on timeout.</summary>
+    /// <summary>Waits until every buffered record (and every record of an adopted spool) is acknowledged by the consumer; false on timeout.</summary>
     public async Task<bool> FlushAsync(TimeSpan timeout, CancellationToken cancellationToken = default)
     {
         if (Shipper is null || !_accepting)
@@ -182,7 +197,7 @@ public sealed class BusLoggerProvider : ILoggerProvider, ISupportExternalScope
         }
 
         var deadline = _time.GetUtcNow() + timeout;
-        while (!Shipper.Idle)
+        while (!Shipper.Idle || _adopted is { Done: false })
         {
             if (_time.GetUtcNow() >= deadline)
             {

@@ -231,28 +231,7 @@ internal sealed class LogShipper
     {
         try
         {
-            // Anything the bus client logs synchronously on this thread is ignored, not fed back into the buffer.
-            Task<BusMessage> request;
-            var entered = ReentrancyGuard.TryEnter();
-            try
-            {
-                request = _bus.RequestAsync(_topic, LogTopics.BatchMessageType, batch.Payload, _options.AckTimeout, cancellationToken);
-            }
-            finally
-            {
-                if (entered)
-                {
-                    ReentrancyGuard.Exit();
-                }
-            }
-
-            var reply = await request.ConfigureAwait(false);
-            var ack = LogAck.Decode(reply.Payload.Span);
-            if (ack.Producer != Producer)
-            {
-                throw new FormatException($"acknowledgement names producer '{ack.Producer}'");
-            }
-
+            var ack = await LogBatchRequest.SendAsync(_bus, _topic, Producer, batch.Payload, _options.AckTimeout, cancellationToken).ConfigureAwait(false);
             _metrics.Acknowledged.Add(_window.Complete(batch, ack.ContiguousSequence));
             if (Interlocked.Exchange(ref _failuresReported, 0) > 0)
             {

@@ -9,7 +9,8 @@ internal sealed class LoggingMetrics : IDisposable
 
     private readonly Meter _meter = new(MeterName);
 
-    public LoggingMetrics(Func<long> buffered, Func<long> unacknowledged, Func<long> droppedTotal, Func<int> gateOpen)
+    public LoggingMetrics(Func<long> buffered, Func<long> unacknowledged, Func<long> droppedTotal, Func<int> gateOpen,
+        Func<long> spooledRecords, Func<long> spoolBytes, Func<double> oldestSpooledAge)
     {
         Sent = _meter.CreateCounter<long>("aico.logging.records.sent", "{record}", "Records sent to the log consumer (first attempt).");
         Acknowledged = _meter.CreateCounter<long>("aico.logging.records.acknowledged", "{record}", "Records the consumer confirmed as committed.");
@@ -18,6 +19,9 @@ internal sealed class LoggingMetrics : IDisposable
         _meter.CreateObservableGauge("aico.logging.buffer.records", buffered, "{record}", "Records waiting in the buffer.");
         _meter.CreateObservableGauge("aico.logging.unacknowledged.records", unacknowledged, "{record}", "Records sent and not yet acknowledged.");
         _meter.CreateObservableCounter("aico.logging.records.dropped", droppedTotal, "{record}", "Records dropped because the buffer was full.");
+        _meter.CreateObservableGauge("aico.logging.spool.records", spooledRecords, "{record}", "Records waiting in this process's spool files (its own and adopted ones).");
+        _meter.CreateObservableGauge("aico.logging.spool.bytes", spoolBytes, "By", "Bytes of this process's spool files on disk.");
+        _meter.CreateObservableGauge("aico.logging.spool.oldest_age", oldestSpooledAge, "s", "Age of the oldest record waiting in a spool; 0 when none waits.");
         _meter.CreateObservableGauge("aico.logging.gate.open", gateOpen, description: "1 while records flow to the consumer, 0 while they are buffered.");
     }
 

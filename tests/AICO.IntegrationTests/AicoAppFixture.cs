@@ -1,4 +1,6 @@
 using Aspire.Hosting;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using AICO.Security;
 
 namespace AICO.IntegrationTests;
@@ -23,6 +25,8 @@ public sealed class AicoAppFixture : IAsyncLifetime
         Ollama = await AICO.TestSupport.FakeOllamaServer.StartAsync();
         var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.AICO_AppHost>(
             [$"{AicoPaths.DataDirVariable}={DataDirectory}", $"Parameters:ollama-endpoint={Ollama.Endpoint}", "Aico:BusPort=0"]);
+        // Every request of a test's HttpClient is otherwise four console lines: under load that is CPU the processes need.
+        builder.Services.AddLogging(logging => logging.AddFilter("System.Net.Http.HttpClient", LogLevel.Warning));
         App = await builder.BuildAsync();
         using var cts = new CancellationTokenSource(StartTimeout);
         await App.StartAsync(cts.Token);

@@ -2,6 +2,7 @@ using Xunit.Abstractions;
 using System.Diagnostics;
 using System.Net.Http.Json;
 using System.Text.Json;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
 
 namespace AICO.IntegrationTests;
 
@@ -13,15 +14,19 @@ namespace AICO.IntegrationTests;
 [Collection(AicoAppCollection.Name)]
 public class KillRecoveryTests(AicoAppFixture fixture, ITestOutputHelper output)
 {
-    /// <summary>Kill to a new process Running: the supervisor's part (detection, backoff, start command).</summary>
-    private static readonly TimeSpan Restart = TimeSpan.FromSeconds(15);
+    /// <summary>Kill to the new process Running and Healthy as the dashboard shows it (Aspire's own health state).</summary>
+    private static readonly TimeSpan Recovery = TimeSpan.FromSeconds(15);
 
     /// <summary>
-    /// Kill to Healthy on the process's own /health. The issue's target is 15 s, met on a quiet machine; the start-up
-    /// of a .NET host under `dotnet run` takes longer when the 2 CI cores are shared, so the bound here is looser and
-    /// the measured figures are printed.
+    /// A restart costs about 1.2 s of CPU (`dotnet run` evaluating the project, then the host starting); with more than
+    /// <see cref="BusyLoadPerCore"/> runnable threads per core from outside this test, that stretches past 15 s however
+    /// the AppHost behaves, so the bound is then 30 s and the output says the 15 s target was not checked.
     /// </summary>
-    private static readonly TimeSpan Recovery = TimeSpan.FromSeconds(45);
+    private const double BusyLoadPerCore = 10;
+    private static readonly TimeSpan RecoveryOnABusyMachine = TimeSpan.FromSeconds(30);
+
+    /// <summary>The load: one embeddings request through the gateway every 50 ms (each also logged by two processes).</summary>
+    private static readonly TimeSpan LoadInterval = TimeSpan.FromMilliseconds(50);
 
     [Fact]
     public async Task Each_process_killed_under_load_is_running_and_healthy_again_within_15_s_and_no_producer_has_gaps()
@@ -32,41 +37,42 @@ public class KillRecoveryTests(AicoAppFixture fixture, ITestOutputHelper output)
         var loadTask = Task.Run(() => LoadAsync(() => Interlocked.Increment(ref answered), load.Token));
         using var all = new CancellationTokenSource(TimeSpan.FromMinutes(4));
         var recoveries = new List<string>();
+        var killed = new List<string>();
 
         foreach (var resource in new[] { "logconsumer", "broker", "modelservice", "gateway" })
         {
-            foreach (var name in AicoAppFixture.Resources)
-            {
-                await app.ResourceNotifications.WaitForResourceHealthyAsync(name, all.Token);
-            }
-
-            var before = Current(resource);
-            var wrapper = Pid(before);
+            var settle = Stopwatch.StartNew();
+            await SettledAsync(all.Token);
+            var settled = settle.Elapsed;
+            var wrapper = Pid(Current(resource));
             var service = ServiceProcessUnder(wrapper, resource);
+            using var deadline = CancellationTokenSource.CreateLinkedTokenSource(all.Token);
+            deadline.CancelAfter(Recovery + TimeSpan.FromSeconds(45));
+            var phases = Phases(resource, wrapper, deadline.Token);
             var clock = Stopwatch.StartNew();
             Process.GetProcessById(service).Kill();
+            killed.Add(resource);
 
-            using var deadline = CancellationTokenSource.CreateLinkedTokenSource(all.Token);
-            deadline.CancelAfter(Recovery + TimeSpan.FromSeconds(30));
-            var back = await app.ResourceNotifications.WaitForResourceAsync(resource,
-                e => e.Snapshot.State?.Text == KnownResourceStates.Running && Pid(e.Snapshot) is { } pid && pid != wrapper, deadline.Token);
-            var running = clock.Elapsed;
-            Assert.True(running < Restart, $"{resource} was Running again only after {running.TotalSeconds:0.0} s");
-
-            // Healthy as the process itself reports it: Aspire's own view follows on its polling schedule
-            // (1, 2, 3, 4, 5 s apart while unhealthy), which can add seconds the process does not cost.
-            await WaitUntilHealthyEndpointAsync(resource, deadline.Token);
-            recoveries.Add($"{resource}: Running after {running.TotalSeconds:0.0} s, Healthy after {clock.Elapsed.TotalSeconds:0.0} s");
+            var healthy = await app.ResourceNotifications.WaitForResourceAsync(resource,
+                e => e.Snapshot.State?.Text == KnownResourceStates.Running && Pid(e.Snapshot) is { } pid && pid != wrapper
+                    && e.Snapshot.HealthStatus == HealthStatus.Healthy,
+                deadline.Token);
+            var elapsed = clock.Elapsed;
+            await deadline.CancelAsync();
+            var loadPerCore = double.Parse(File.ReadAllText("/proc/loadavg").Split(' ')[0], System.Globalization.CultureInfo.InvariantCulture) / Environment.ProcessorCount;
+            var bound = loadPerCore <= BusyLoadPerCore ? Recovery : RecoveryOnABusyMachine;
+            recoveries.Add($"{resource}: {await phases} Healthy {elapsed.TotalSeconds:0.0} s (settled before the kill after {settled.TotalSeconds:0.0} s; load {loadPerCore:0.#} per core" +
+                (bound == Recovery ? ")" : $", so the 15 s target is not checked, only {bound.TotalSeconds:0} s)"));
             output.WriteLine(recoveries[^1]);
-            Assert.True(clock.Elapsed < Recovery, $"{resource} was Healthy again only after {clock.Elapsed.TotalSeconds:0.0} s ({string.Join("; ", recoveries)})");
-            await app.ResourceNotifications.WaitForResourceHealthyAsync(resource, deadline.Token);
+            Assert.True(elapsed < bound, $"{resource} was Running and Healthy again only after {elapsed.TotalSeconds:0.0} s ({string.Join("; ", recoveries)})");
 
             // The restart is visible in the dashboard: a counter and the reason.
-            var properties = back.Snapshot.Properties.ToDictionary(p => p.Name, p => p.Value?.ToString());
+            var properties = healthy.Snapshot.Properties.ToDictionary(p => p.Name, p => p.Value?.ToString());
             Assert.True(int.Parse(properties[ResourceSupervisor.RestartsProperty]!) >= 1);
             Assert.Contains("SIGKILL", properties[ResourceSupervisor.LastDecisionProperty], StringComparison.Ordinal);
         }
 
+        Assert.Equal(AicoAppFixture.Resources.Order(), killed.Order());
         await load.CancelAsync();
         await loadTask;
         Assert.True(answered > 0, "no request was answered during the test");
@@ -87,31 +93,98 @@ public class KillRecoveryTests(AicoAppFixture fixture, ITestOutputHelper output)
             await Task.Delay(500);
         }
 
+        // Every component has a producer from before and one from after its kill, all without gaps.
+        var components = stat.GetProperty("producers").EnumerateArray().Select(p => p.GetProperty("producer").GetString()!.Split('/')[0]).ToList();
+        Assert.All(AicoAppFixture.Resources, c => Assert.True(components.Count(x => x == c) >= 2, $"{c}: {components.Count(x => x == c)} producers"));
         Assert.True(stat.GetProperty("pipeline").GetProperty("consumer_subscribed").GetBoolean());
+
+        // The tests after this one share the app: leave it as they expect it, the killed connections expired at the broker.
+        await BrokerForgotTheKilledConnectionsAsync(all.Token);
     }
 
-    private async Task WaitUntilHealthyEndpointAsync(string resource, CancellationToken cancellationToken)
+    private async Task BrokerForgotTheKilledConnectionsAsync(CancellationToken cancellationToken)
     {
-        using var http = fixture.App.CreateHttpClient(resource, "http");
-        http.Timeout = TimeSpan.FromSeconds(2);
+        var bus = fixture.App.GetEndpoint("broker", "bus");
+        var keys = AICO.Security.ComponentKeys.Derive(new AICO.Security.MasterKeyStore(fixture.Paths).LoadDerivation(), AICO.Security.Components.Cli);
+        await using var cli = new AICO.Bus.BusClient(keys, new AICO.Bus.BusClientOptions { Endpoint = $"tcp://127.0.0.1:{bus.Port}" });
+        cli.Start();
+        await cli.WaitUntilAuthenticatedAsync(cancellationToken);
+        while ((await cli.GetBrokerStatusAsync(cancellationToken)).Clients.GroupBy(c => c.Component).Any(g => g.Count() > 1))
+        {
+            await Task.Delay(250, cancellationToken);
+        }
+    }
+
+    /// <summary>
+    /// Before the next kill: every process Healthy by its own /health (the dashboard may still show an earlier
+    /// verdict) and no running producer with a record unacknowledged for more than 2 s (what the last kill cut off
+    /// has been sent again), so that a kill does not take with it records an earlier fault left unacknowledged.
+    /// </summary>
+    private async Task SettledAsync(CancellationToken cancellationToken)
+    {
+        foreach (var name in AicoAppFixture.Resources)
+        {
+            await fixture.App.ResourceNotifications.WaitForResourceHealthyAsync(name, cancellationToken);
+        }
+
         while (true)
         {
-            try
+            var healthy = 0;
+            foreach (var name in AicoAppFixture.Resources)
             {
-                using var response = await http.GetAsync("/health", cancellationToken);
-                if (response.IsSuccessStatusCode
-                    && JsonDocument.Parse(await response.Content.ReadAsStringAsync(cancellationToken)).RootElement.GetProperty("status").GetString() == "Healthy")
+                using var http = fixture.App.CreateHttpClient(name, "http");
+                try
                 {
-                    return;
+                    using var response = await http.GetAsync("/health", cancellationToken);
+                    healthy += JsonDocument.Parse(await response.Content.ReadAsStringAsync(cancellationToken)).RootElement.GetProperty("status").GetString() == "Healthy" ? 1 : 0;
+                }
+                catch (HttpRequestException)
+                {
                 }
             }
-            catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException && !cancellationToken.IsCancellationRequested)
+
+            var pipeline = (await AicoCliRunner.JsonAsync(fixture, "logs", "stat", "--json")).GetProperty("pipeline");
+            var lagging = pipeline.GetProperty("producers").EnumerateArray().Count(p => p.GetProperty("running").GetBoolean()
+                && p.GetProperty("oldest_unacknowledged").ValueKind == JsonValueKind.String
+                && DateTimeOffset.UtcNow - p.GetProperty("oldest_unacknowledged").GetDateTimeOffset() > TimeSpan.FromSeconds(2));
+            if (healthy == AicoAppFixture.Resources.Length && lagging == 0)
             {
-                // Not listening yet.
+                return;
             }
 
-            await Task.Delay(200, cancellationToken);
+            await Task.Delay(250, cancellationToken);
         }
+    }
+
+    /// <summary>When the resource left Running, started again and was Running again after the kill (for the figures).</summary>
+    private async Task<string> Phases(string resource, int? wrapper, CancellationToken cancellationToken)
+    {
+        var clock = Stopwatch.StartNew();
+        var seen = new List<string>();
+        string? last = null;
+        try
+        {
+            await foreach (var e in fixture.App.ResourceNotifications.WatchAsync(cancellationToken))
+            {
+                if (e.Resource.Name != resource || e.Snapshot.State?.Text is not { } state || state == last)
+                {
+                    continue;
+                }
+
+                last = state;
+                if (state == KnownResourceStates.Running && Pid(e.Snapshot) == wrapper)
+                {
+                    continue;
+                }
+
+                seen.Add($"{state} {clock.Elapsed.TotalSeconds:0.0} s");
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
+
+        return string.Join(", ", seen.Where(s => !s.StartsWith(' '))) + ",";
     }
 
     private CustomResourceSnapshot Current(string resource)
@@ -177,7 +250,7 @@ public class KillRecoveryTests(AicoAppFixture fixture, ITestOutputHelper output)
 
             try
             {
-                await Task.Delay(20, cancellationToken);
+                await Task.Delay(LoadInterval, cancellationToken);
             }
             catch (OperationCanceledException)
             {

@@ -19,6 +19,33 @@ internal sealed partial class ConsumerProcessHealth(TestProcess consumer) : IDis
         return (check.GetProperty("status").GetString()!, check.GetProperty("description").GetString());
     }
 
+    /// <summary>Polls the consumer's check until it is Degraded; fails when that takes 5 s or more after <paramref name="since"/> started.</summary>
+    public async Task<(string Status, string? Description)> DegradedWithin5SecondsAsync(System.Diagnostics.Stopwatch since)
+    {
+        (string Status, string? Description) check;
+        while ((check = await LogConsumerCheckAsync()).Status != "Degraded")
+        {
+            Assert.True(since.Elapsed < TimeSpan.FromSeconds(5), $"health still {check.Status} ({check.Description}) {since.Elapsed.TotalSeconds:0.0} s after the first failed write");
+            await Task.Delay(200);
+        }
+
+        Assert.True(since.Elapsed < TimeSpan.FromSeconds(5), $"Degraded only after {since.Elapsed.TotalSeconds:0.0} s");
+        return check;
+    }
+
+    /// <summary>Waits for a line of the process's output; the clock it returns starts when the line was seen.</summary>
+    public static async Task<System.Diagnostics.Stopwatch> WaitForLineAsync(TestProcess process, string text)
+    {
+        var deadline = DateTime.UtcNow + PipelineFixture.Deadline;
+        while (!process.Output.Contains(text, StringComparison.Ordinal))
+        {
+            Assert.True(DateTime.UtcNow < deadline, $"no '{text}' from the consumer; output:\n{process.Output}");
+            await Task.Delay(20);
+        }
+
+        return System.Diagnostics.Stopwatch.StartNew();
+    }
+
     public void Dispose() => _http.Dispose();
 
     private async Task<Uri> AddressAsync()

@@ -31,15 +31,8 @@ public class DiskFullTests
             await pipeline.WaitForAsync(() => pipeline.Count("SELECT count(*) FROM logs WHERE module = 'Numbered'") >= 1_000, "records stored before the disk fills");
 
             Fill(Path.Combine(mounted!, "filler"));
-            var failureSeen = await WaitForLineAsync(consumer, "log batch write failed");
-            (string Status, string? Description) check;
-            while ((check = await health.LogConsumerCheckAsync()).Status != "Degraded")
-            {
-                Assert.True(failureSeen.Elapsed < TimeSpan.FromSeconds(5), $"health still {check.Status} ({check.Description}) {failureSeen.Elapsed.TotalSeconds:0.0} s after the first failed write");
-                await Task.Delay(200);
-            }
-
-            Assert.True(failureSeen.Elapsed < TimeSpan.FromSeconds(5), $"Degraded only after {failureSeen.Elapsed.TotalSeconds:0.0} s");
+            var failureSeen = await ConsumerProcessHealth.WaitForLineAsync(consumer, "log batch write failed");
+            var check = await health.DegradedWithin5SecondsAsync(failureSeen);
             Assert.Contains("full", check.Description, StringComparison.OrdinalIgnoreCase);
             Assert.False(consumer.Process.HasExited, consumer.Output);
 
@@ -80,18 +73,6 @@ public class DiskFullTests
         {
             // Full.
         }
-    }
-
-    private static async Task<Stopwatch> WaitForLineAsync(TestProcess process, string text)
-    {
-        var deadline = DateTime.UtcNow + PipelineFixture.Deadline;
-        while (!process.Output.Contains(text, StringComparison.Ordinal))
-        {
-            Assert.True(DateTime.UtcNow < deadline, $"no '{text}' from the consumer; output:\n{process.Output}");
-            await Task.Delay(20);
-        }
-
-        return Stopwatch.StartNew();
     }
 
     private static void Run(string command, params string[] args)

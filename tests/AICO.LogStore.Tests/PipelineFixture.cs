@@ -83,10 +83,17 @@ internal sealed class PipelineFixture : IAsyncDisposable
     }
 
     /// <summary>The real AICO.LogConsumer host as a process (it derives its keys from the key store).</summary>
-    public TestProcess StartConsumerProcess() => Start(
-        TestProcess.Built("services", "AICO.LogConsumer"),
-        [],
-        new() { ["ASPNETCORE_URLS"] = "http://127.0.0.1:0", ["Logging__LogLevel__Default"] = "Warning", ["Logging__LogLevel__Microsoft.Hosting.Lifetime"] = "Information" });
+    /// <param name="environment">More settings for it, e.g. a key that does not open the database.</param>
+    public TestProcess StartConsumerProcess(IReadOnlyDictionary<string, string>? environment = null)
+    {
+        var settings = new Dictionary<string, string> { ["ASPNETCORE_URLS"] = "http://127.0.0.1:0", ["Logging__LogLevel__Default"] = "Warning", ["Logging__LogLevel__Microsoft.Hosting.Lifetime"] = "Information" };
+        foreach (var (name, value) in environment ?? new Dictionary<string, string>())
+        {
+            settings[name] = value;
+        }
+
+        return Start(TestProcess.Built("services", "AICO.LogConsumer"), [], settings);
+    }
 
     /// <summary>A producer process that logs <paramref name="count"/> numbered records, the first <paramref name="startup"/> before its host starts.</summary>
     public TestProcess StartProducer(string component, int count, int startup, int pauseEvery = 0, int? bufferCapacity = null, int ratePerSecond = 0)

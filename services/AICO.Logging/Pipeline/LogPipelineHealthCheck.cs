@@ -37,6 +37,7 @@ internal sealed class LogPipelineHealthCheck(IBusClient bus, string runtimeDirec
             ["spool_bytes"] = status.SpoolBytes,
             ["dropped_records"] = status.DroppedRecords,
             ["oldest_unacknowledged_age_seconds"] = status.OldestUnacknowledgedAgeSeconds?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "none",
+            ["oldest_spooled_age_seconds"] = status.OldestSpooledAgeSeconds?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "none",
             ["producers"] = status.Producers.Count,
         };
         return status.ConsumerSubscribed == false

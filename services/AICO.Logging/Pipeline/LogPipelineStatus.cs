@@ -13,6 +13,7 @@ public sealed record LogPipelineStatus(
     long SpoolBytes,
     long DroppedRecords,
     double? OldestUnacknowledgedAgeSeconds,
+    double? OldestSpooledAgeSeconds,
     IReadOnlyList<ProducerPipelineState> Producers)
 {
     /// <param name="consumerSubscribed">What the broker says, when the caller could ask it; else the producers' gates tell.</param>
@@ -21,7 +22,8 @@ public sealed record LogPipelineStatus(
         var producers = PipelineStateFiles.ReadAll(runtimeDirectory);
         var running = producers.Where(p => p.Running).ToList();
         consumerSubscribed ??= running.Count == 0 ? null : running.Any(p => p.GateOpen);
-        var oldest = producers.Where(p => p.OldestUnacknowledged is not null).Select(p => p.OldestUnacknowledged!.Value).DefaultIfEmpty().Min();
+        var oldest = producers.Select(p => p.OldestUnacknowledged).Where(t => t is not null).Min();
+        var oldestSpooled = producers.Select(p => p.OldestSpooled).Where(t => t is not null).Min();
         return new LogPipelineStatus(
             consumerSubscribed,
             running.Sum(p => p.BufferedRecords),
@@ -29,16 +31,21 @@ public sealed record LogPipelineStatus(
             producers.Sum(p => p.SpooledRecords),
             producers.Sum(p => p.SpoolBytes),
             producers.Sum(p => p.DroppedRecords),
-            oldest == default ? null : Math.Max(0, Math.Round((now - oldest).TotalSeconds, 1)),
+            AgeSeconds(oldest, now),
+            AgeSeconds(oldestSpooled, now),
             producers);
     }
+
+    private static double? AgeSeconds(DateTimeOffset? timestamp, DateTimeOffset now) =>
+        timestamp is { } t ? Math.Max(0, Math.Round((now - t).TotalSeconds, 1)) : null;
 
     /// <summary>One line for people: subscribed or not, the backlog and its age.</summary>
     public string Summary()
     {
         var consumer = ConsumerSubscribed switch { true => "subscribed", false => "NOT subscribed", null => "unknown (no producer running)" };
         var age = OldestUnacknowledgedAgeSeconds is { } s ? $"{s:0.#} s" : "-";
+        var spoolAge = OldestSpooledAgeSeconds is { } a ? $", oldest {a:0.#} s" : "";
         return $"consumer {consumer}; backlog: {BufferedRecords} in memory, {UnacknowledgedRecords} unacknowledged, " +
-            $"{SpooledRecords} in spools ({SpoolBytes} bytes); dropped {DroppedRecords}; oldest unacknowledged {age}";
+            $"{SpooledRecords} in spools ({SpoolBytes} bytes{spoolAge}); dropped {DroppedRecords}; oldest unacknowledged {age}";
     }
 }

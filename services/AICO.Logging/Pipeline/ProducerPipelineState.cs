@@ -18,6 +18,9 @@ public sealed record ProducerPipelineState
     public long SpoolBytes { get; init; }
     public long DroppedRecords { get; init; }
 
+    /// <summary>Timestamp of the oldest record waiting in a spool of this producer (its own or adopted), or null.</summary>
+    public DateTimeOffset? OldestSpooled { get; init; }
+
     /// <summary>Timestamp of the oldest record this producer has not seen acknowledged, or null when it has none.</summary>
     public DateTimeOffset? OldestUnacknowledged { get; init; }
 

@@ -8,15 +8,20 @@ namespace AICO.Logging.Spool;
 /// A producer's durable overflow: sealed batches appended in sequence order to encrypted segment files in one
 /// directory, read back in the same order, and a segment deleted once every batch in it is acknowledged. Bounded by
 /// <see cref="MaxBytes"/>: an append that does not fit is refused (the caller keeps the records in memory).
-/// Used by the one shipper worker only, so it takes no locks; the counters are read by other threads.
+/// Used by the one shipper worker only, so it takes no locks; the counters are read by other threads. The directory
+/// is owned through <see cref="SpoolDirectoryLock"/>; a spool left by a process that died is opened again with
+/// <see cref="TryAdopt"/> and read back like any other.
 /// </summary>
 internal sealed class LogSpool : IDisposable
 {
     private const int SegmentHeaderLength = 8 + SpoolCipher.SaltLength;
+    private const string SegmentPattern = "*.spool";
     private const int FrameHeaderLength = 32;
     private static readonly byte[] Magic = Encoding.ASCII.GetBytes("AICOSPL1");
 
     private readonly byte[] _key;
+    private readonly SpoolDirectoryLock _lock;
+    private readonly bool _adopted;
     private readonly long _segmentBytes;
     private readonly List<SpoolSegment> _segments = [];
     private readonly Queue<DateTimeOffset> _unreadOldest = new();
@@ -39,7 +44,54 @@ internal sealed class LogSpool : IDisposable
         MaxBytes = maxBytes > 0 ? maxBytes : throw new ArgumentOutOfRangeException(nameof(maxBytes));
         _segmentBytes = Math.Clamp(segmentBytes, 64 * 1024, maxBytes);
         _key = key.ToArray();
-        CreatePrivateDirectory(directory);
+        SpoolFiles.CreatePrivateDirectory(directory);
+        _lock = SpoolDirectoryLock.TryAcquire(directory) ?? throw new IOException($"the log spool {directory} is in use by another process");
+    }
+
+    private LogSpool(string directory, ReadOnlySpan<byte> key, SpoolDirectoryLock owner)
+    {
+        Directory = directory;
+        _key = key.ToArray();
+        _lock = owner;
+        _adopted = true;
+        foreach (var path in System.IO.Directory.EnumerateFiles(directory, SegmentPattern).Order(StringComparer.Ordinal))
+        {
+            if (!SpoolSegment.TryParseNumber(Path.GetFileName(path), out var number))
+            {
+                continue;
+            }
+
+            var segment = SpoolSegment.Scan(number, path, Magic, SegmentHeaderLength, FrameHeaderLength, SpoolCipher.TagLength, _unreadOldest.Enqueue);
+            _segments.Add(segment);
+            _bytes += segment.Bytes;
+            _unreadRecords += segment.RecordsWritten;
+        }
+
+        MaxBytes = Math.Max(_bytes, 1);
+        _segmentBytes = MaxBytes;
+    }
+
+    /// <summary>
+    /// Opens the spool a process that is gone left in <paramref name="directory"/>, to read it back and release it;
+    /// null while its owner still runs. Nothing can be appended to an adopted spool.
+    /// </summary>
+    public static LogSpool? TryAdopt(string directory, ReadOnlySpan<byte> key)
+    {
+        var owner = SpoolDirectoryLock.TryAcquire(directory);
+        if (owner is null)
+        {
+            return null;
+        }
+
+        try
+        {
+            return new LogSpool(directory, key, owner);
+        }
+        catch
+        {
+            owner.Dispose();
+            throw;
+        }
     }
 
     public string Directory { get; }
@@ -70,6 +122,11 @@ internal sealed class LogSpool : IDisposable
     /// <exception cref="IOException">The file system refused the write (e.g. no space left); the spool stays consistent.</exception>
     public bool TryAppend(PendingBatch batch, DateTimeOffset oldest)
     {
+        if (_adopted)
+        {
+            throw new InvalidOperationException("An adopted spool is only read back.");
+        }
+
         var frameLength = FrameHeaderLength + batch.Payload.Length + SpoolCipher.TagLength;
         // The head segment is the one the open writer appends to; after a failed segment creation there is none.
         var head = _writer is not null ? _segments[^1] : null;
@@ -104,7 +161,7 @@ internal sealed class LogSpool : IDisposable
         catch (IOException)
         {
             // A partial frame must not be read back as garbage: cut the file back to the last whole frame.
-            TryTruncate(_writer, position);
+            SpoolFiles.TryTruncate(_writer, position);
             throw;
         }
 
@@ -158,7 +215,7 @@ internal sealed class LogSpool : IDisposable
         while (_segments.Count > 0)
         {
             var segment = _segments[0];
-            var isWriteHead = _segments.Count == 1;
+            var isWriteHead = !_adopted && _segments.Count == 1;
             if (!segment.FullyRead || segment.LastSequence > acknowledgedSequence || (isWriteHead && segment.FramesWritten == 0))
             {
                 return;
@@ -180,30 +237,46 @@ internal sealed class LogSpool : IDisposable
         }
     }
 
-    /// <summary>Closes the files and removes the directory when nothing is left in it.</summary>
-    public void Dispose()
+    /// <summary>
+    /// Closes the files and removes the directory when nothing is left in it; else releases it for a later process to
+    /// adopt. With <paramref name="deleteDirectory"/> (an adopted spool read back and acknowledged completely) whatever
+    /// the earlier owner left beside the segments goes too.
+    /// </summary>
+    public void Dispose(bool deleteDirectory)
     {
         CloseWriter();
         CloseReader();
         // Segments with unacknowledged batches stay on disk; an empty one is only a header.
         foreach (var segment in _segments.Where(s => s.FramesWritten == 0))
         {
-            TryDelete(segment.Path);
+            SpoolFiles.TryDelete(segment.Path);
         }
 
         try
         {
-            if (!System.IO.Directory.EnumerateFileSystemEntries(Directory).Any())
+            if (deleteDirectory || System.IO.Directory.EnumerateFileSystemEntries(Directory).All(e => e == _lock.Path))
             {
+                foreach (var file in System.IO.Directory.EnumerateFiles(Directory).Where(f => f != _lock.Path))
+                {
+                    SpoolFiles.TryDelete(file);
+                }
+
+                _lock.Delete();
                 System.IO.Directory.Delete(Directory);
             }
         }
         catch (IOException)
         {
         }
+        finally
+        {
+            _lock.Dispose();
+        }
 
         CryptographicOperations.ZeroMemory(_key);
     }
+
+    public void Dispose() => Dispose(deleteDirectory: false);
 
     private PendingBatch ReadFrame(SpoolSegment segment)
     {
@@ -265,7 +338,7 @@ internal sealed class LogSpool : IDisposable
         catch (IOException)
         {
             stream.Dispose();
-            TryDelete(segment.Path);
+            SpoolFiles.TryDelete(segment.Path);
             throw;
         }
 
@@ -306,40 +379,5 @@ internal sealed class LogSpool : IDisposable
         _reader = null;
         _readCipher?.Dispose();
         _readCipher = null;
-    }
-
-    private static void TryTruncate(FileStream stream, long length)
-    {
-        try
-        {
-            stream.SetLength(length);
-            stream.Position = length;
-        }
-        catch (IOException)
-        {
-        }
-    }
-
-    private static void TryDelete(string path)
-    {
-        try
-        {
-            File.Delete(path);
-        }
-        catch (IOException)
-        {
-        }
-    }
-
-    private static void CreatePrivateDirectory(string directory)
-    {
-        if (OperatingSystem.IsWindows())
-        {
-            System.IO.Directory.CreateDirectory(directory);
-        }
-        else
-        {
-            System.IO.Directory.CreateDirectory(directory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
-        }
     }
 }
