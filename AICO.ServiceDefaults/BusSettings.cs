@@ -1,4 +1,5 @@
 using AICO.Bus;
+using AICO.Security;
 using AICO.Settings;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -33,6 +34,7 @@ public static class BusSettings
         {
             var failures = section.GetChildren().Where(c => !Known.Contains(c.Key))
                 .Select(c => $"{Section}:{c.Key} is not a bus setting (client or broker).").ToList();
+            failures.AddRange(PermissionProblems(section.GetSection(nameof(BrokerOptions.Permissions))));
             Check(failures, nameof(options.Endpoint), options.Endpoint.StartsWith("tcp://", StringComparison.Ordinal), "must be a tcp:// address.");
             Check(failures, nameof(options.WelcomeTimeout), Within(options.WelcomeTimeout, TimeSpan.FromMilliseconds(100), TimeSpan.FromMinutes(5)), "must be between 00:00:00.100 and 00:05:00.");
             Check(failures, nameof(options.OutboundCapacity), options.OutboundCapacity is >= 1 and <= 10_000_000, "must be between 1 and 10000000.");
@@ -42,6 +44,23 @@ public static class BusSettings
             Check(failures, nameof(options.MaxReconnectDelay), Within(options.MaxReconnectDelay, options.MinReconnectDelay, TimeSpan.FromMinutes(10)), "must be between MinReconnectDelay and 00:10:00.");
             Check(failures, nameof(options.HeartbeatMisses), options.HeartbeatMisses is >= 1 and <= 1_000, "must be between 1 and 1000.");
             return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+        }
+
+        /// <summary>The broker reads Permissions:{component}:Publish|Subscribe; anything else there would be silently ignored.</summary>
+        private static IEnumerable<string> PermissionProblems(IConfigurationSection permissions)
+        {
+            foreach (var component in permissions.GetChildren())
+            {
+                if (!Components.IsKnown(component.Key))
+                {
+                    yield return $"{component.Path} names no component (one of {string.Join(", ", Components.All)}).";
+                }
+
+                foreach (var list in component.GetChildren().Where(l => l.Key is not ("Publish" or "Subscribe")))
+                {
+                    yield return $"{list.Path} is not a permission list (Publish or Subscribe).";
+                }
+            }
         }
 
         private static bool Within(TimeSpan value, TimeSpan min, TimeSpan max) => value >= min && value <= max;

@@ -18,6 +18,7 @@ public sealed class LogConsumerSettingsTests : IDisposable
     [InlineData("LogConsumer__RetentionMaxAge", "a month", "LogConsumer:RetentionMaxAge")]
     [InlineData("Bus__WelcomeTimeot", "00:00:05", "Bus:WelcomeTimeot is not a bus setting")]
     [InlineData("Bus__HeartbeatMisses", "0", "Bus:HeartbeatMisses must be between 1 and")]
+    [InlineData("Bus__Permissions__gateway__Subscibe__0", "replies/", "Bus:Permissions:gateway:Subscibe is not a permission list")]
     [InlineData("Logging__Bus__BufferCapacity", "0", "Logging:Bus:BufferCapacity must be between 1 and")]
     public async Task A_misspelled_or_out_of_range_setting_stops_the_consumer_at_start_naming_the_setting(string variable, string value, string named)
     {
