@@ -40,9 +40,7 @@ internal static class ChatStreamBenchmark
         var keys = store.LoadDerivation();
 
         await using var ollama = await FakeOllamaServer.StartAsync();
-        var brokerKeys = ComponentKeys.Derive(keys, Components.Broker);
-        await using var broker = new BrokerEngine(brokerKeys.KeyPair, brokerKeys.AllowList, new BrokerOptions { Endpoint = "tcp://127.0.0.1:0" });
-        broker.Start();
+        await using var broker = BenchmarkBroker.Start(keys);
         await using var modelBus = await BenchmarkBusClients.ConnectAsync(keys, Components.ModelService, broker.BoundEndpoint);
         await using var gatewayBus = await BenchmarkBusClients.ConnectAsync(keys, Components.Gateway, broker.BoundEndpoint);
         var options = new ModelServiceOptions { OllamaEndpoint = ollama.Endpoint.ToString(), ChatModel = FakeOllamaServer.DripModel };

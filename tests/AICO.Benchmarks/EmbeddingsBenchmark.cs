@@ -38,9 +38,7 @@ internal static class EmbeddingsBenchmark
         using var engine = new EmbeddingEngine(options.EmbeddingConcurrency);
         await engine.WarmUpAsync(CancellationToken.None);
 
-        var brokerKeys = ComponentKeys.Derive(keys, Components.Broker);
-        await using var broker = new BrokerEngine(brokerKeys.KeyPair, brokerKeys.AllowList, new BrokerOptions { Endpoint = "tcp://127.0.0.1:0" });
-        broker.Start();
+        await using var broker = BenchmarkBroker.Start(keys);
         await using var modelBus = await BenchmarkBusClients.ConnectAsync(keys, Components.ModelService, broker.BoundEndpoint);
         await using var gatewayBus = await BenchmarkBusClients.ConnectAsync(keys, Components.Gateway, broker.BoundEndpoint);
         using var worker = new ModelServiceBusWorker(modelBus, new ModelServiceRequestHandler(engine, new ChatService(null, options.ChatModel)), Options.Create(options), NullLogger<ModelServiceBusWorker>.Instance);

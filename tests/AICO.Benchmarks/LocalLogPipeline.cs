@@ -35,11 +35,7 @@ internal sealed class LocalLogPipeline : IAsyncDisposable
         var store = new MasterKeyStore(paths);
         store.Create(force: false);
         var derivation = store.LoadDerivation();
-        var broker = new BrokerEngine(
-            derivation.CurveKeyPair(Components.Broker),
-            Components.Clients.ToDictionary(c => c, c => derivation.CurveKeyPair(c).PublicKeyZ85),
-            new BrokerOptions { Endpoint = "tcp://127.0.0.1:0" });
-        broker.Start();
+        var broker = BenchmarkBroker.Start(derivation);
         var database = new EncryptedDatabase(StorageOptions.FromKeyStore(paths));
         database.Migrate();
         var pipeline = new LocalLogPipeline(root, derivation, broker, database);

@@ -220,11 +220,7 @@ internal static class LoggingPipelineBenchmark
         AicoPaths paths, KeyDerivation derivation, int producers, int perProducer)
     {
         var total = (long)producers * perProducer;
-        await using var broker = new BrokerEngine(
-            derivation.CurveKeyPair(Components.Broker),
-            Components.Clients.ToDictionary(c => c, c => derivation.CurveKeyPair(c).PublicKeyZ85),
-            new BrokerOptions { Endpoint = "tcp://127.0.0.1:0" });
-        broker.Start();
+        await using var broker = BenchmarkBroker.Start(derivation);
         var database = new EncryptedDatabase(StorageOptions.FromKeyStore(paths));
         database.Migrate();
 
