@@ -19,7 +19,15 @@ public class PeerFloodTests
         // NetMQ's router numbers connections 0x00 + a 32-bit counter; a broker that shows that id tells an attacker the next one.
         using var attacker = new RawZmtpPeer(1, identity: NextRoutingId(shown));
         await attacker.ConnectAsync(bus.Endpoint);
-        await attacker.SendFrameAsync(BusFlood.HelloFrame());
+        try
+        {
+            await attacker.SendFrameAsync(BusFlood.HelloFrame());
+        }
+        catch (IOException)
+        {
+            // The gate refuses a legacy greeting as soon as it sees it, so the HELLO may meet a closed connection.
+        }
+
         await Task.WhenAny(attacker.Closed, Eventually.TrueAsync(() => attacker.Received.Count > 0, "the router took the claimed id"));
 
         var gateway = await bus.AuthenticatedClientAsync(Components.Gateway);
