@@ -100,6 +100,7 @@ internal sealed class ResourceSupervisor(
             if (!decision.Restart && !watch.Policy.GaveUp)
             {
                 console.LogInformation("supervisor: {Resource} {Reason}; not restarted", resource.Name, decision.Reason);
+                await PublishAsync(resource, watch.Policy.TotalRestarts, decision.Reason + "; not restarted").ConfigureAwait(false);
                 return;
             }
 

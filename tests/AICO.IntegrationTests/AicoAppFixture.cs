@@ -20,6 +20,9 @@ public sealed class AicoAppFixture : IAsyncLifetime
     /// <summary>The chat backend the model service is pointed at (a test double of Ollama's HTTP API).</summary>
     public AICO.TestSupport.FakeOllamaServer Ollama { get; private set; } = null!;
 
+    /// <summary>When set, the log consumer gets this database key at its next start instead of the installation's.</summary>
+    public string? LogConsumerDatabaseKey { get; set; }
+
     public async Task InitializeAsync()
     {
         Ollama = await AICO.TestSupport.FakeOllamaServer.StartAsync();
@@ -27,6 +30,15 @@ public sealed class AicoAppFixture : IAsyncLifetime
             [$"{AicoPaths.DataDirVariable}={DataDirectory}", $"Parameters:ollama-endpoint={Ollama.Endpoint}", "Aico:BusPort=0"]);
         // Every request of a test's HttpClient is otherwise four console lines: under load that is CPU the processes need.
         builder.Services.AddLogging(logging => logging.AddFilter("System.Net.Http.HttpClient", LogLevel.Warning));
+        // Evaluated at each start of the process, after the AppHost's own settings: a test can give the next start of
+        // the log consumer a database key that does not open the database (another installation's key).
+        builder.Resources.Single(r => r.Name == "logconsumer").Annotations.Add(new EnvironmentCallbackAnnotation(context =>
+        {
+            if (LogConsumerDatabaseKey is { } key)
+            {
+                context.EnvironmentVariables[ComponentKeys.DatabaseKeySetting.Replace(":", "__", StringComparison.Ordinal)] = key;
+            }
+        }));
         App = await builder.BuildAsync();
         using var cts = new CancellationTokenSource(StartTimeout);
         await App.StartAsync(cts.Token);
