@@ -60,9 +60,9 @@ internal static class ChatStreamBenchmark
         using var gateway = new HttpClient(ClosingHandler()) { BaseAddress = new Uri(app.Urls.First()), Timeout = Timeout.InfiniteTimeSpan };
         gateway.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
         using var direct = new HttpClient(ClosingHandler()) { BaseAddress = ollama.Endpoint, Timeout = Timeout.InfiniteTimeSpan };
-        Path viaDirect = (model, prompt) => NdjsonTokens(direct, model, prompt);
-        Path viaGateway = (model, prompt) => SseTokens(gateway, model, prompt);
-        Path viaBus = (model, prompt) => BusTokens(gatewayBus, model, prompt);
+        StreamPath viaDirect = (model, prompt) => NdjsonTokens(direct, model, prompt);
+        StreamPath viaGateway = (model, prompt) => SseTokens(gateway, model, prompt);
+        StreamPath viaBus = (model, prompt) => BusTokens(gatewayBus, model, prompt);
 
         Console.WriteLine($"chat-stream benchmark: {requests} requests per path, {tokens} tokens each, concurrency 1, {Environment.ProcessorCount} cores");
         ollama.DripTokens = tokens;
@@ -109,7 +109,7 @@ internal static class ChatStreamBenchmark
     }
 
     /// <summary>One way to ask the stand-in's model for a streamed answer to a prompt.</summary>
-    private delegate IAsyncEnumerable<string> Path(string model, string prompt);
+    private delegate IAsyncEnumerable<string> StreamPath(string model, string prompt);
 
     private sealed record Samples(List<double> FirstToken, List<double> TokensPerSecond);
 
@@ -117,7 +117,7 @@ internal static class ChatStreamBenchmark
         $"| {pace} | {path} | {P(s.FirstToken, 0.5):0.000} | {P(s.FirstToken, 0.99):0.000} | {P(s.FirstToken, 0.5) - P(baseline.FirstToken, 0.5):+0.000;-0.000} | {P(s.TokensPerSecond, 0.5):N0} | {P(s.TokensPerSecond, 0.5) / P(baseline.TokensPerSecond, 0.5):0.00}x |");
 
     /// <summary>Alternates blocks of requests over each path so all paths see the same machine.</summary>
-    private static async Task<Samples[]> CompareAsync(int requests, params Path[] paths)
+    private static async Task<Samples[]> CompareAsync(int requests, params StreamPath[] paths)
     {
         var samples = paths.Select(_ => new Samples([], [])).ToArray();
         for (var done = 0; done < requests; done += Block)
@@ -134,7 +134,7 @@ internal static class ChatStreamBenchmark
         return samples;
     }
 
-    private static async Task MeasureAsync(Path tokensOf, Samples into)
+    private static async Task MeasureAsync(StreamPath tokensOf, Samples into)
     {
         var start = Stopwatch.GetTimestamp();
         long first = 0, last = 0;
@@ -153,7 +153,7 @@ internal static class ChatStreamBenchmark
     }
 
     /// <summary>Reads the first token, closes the connection, and times until the stand-in's request is aborted.</summary>
-    private static async Task<List<double>> DisconnectAsync(FakeOllamaServer ollama, string model, Path tokensOf, int trials)
+    private static async Task<List<double>> DisconnectAsync(FakeOllamaServer ollama, string model, StreamPath tokensOf, int trials)
     {
         var delays = new List<double>();
         for (var i = 0; i < trials; i++)
