@@ -18,6 +18,7 @@ internal sealed class LogConsumer(IBusClient bus, EncryptedDatabase database, Lo
         new BoundedChannelOptions(options.QueueCapacity) { SingleReader = true, FullMode = BoundedChannelFullMode.Wait });
 
     private readonly LogBatchWriter _writer = new(database, time, options.DurableInterval);
+    private readonly LogSearchIdleIndexing _indexing = new(new LogSearchIndexer(database));
     private readonly LogConsumerRetry _retry = new(options.WriteRetryDelay, time ?? TimeProvider.System);
     private readonly CancellationTokenSource _stopping = new();
     private IAsyncDisposable? _subscription;
@@ -50,6 +51,8 @@ internal sealed class LogConsumer(IBusClient bus, EncryptedDatabase database, Lo
 
     /// <summary>Time spent committing (the writer busy), in Stopwatch ticks: shows whether the writer is the pipeline's limit.</summary>
     internal long WritingTicks => Interlocked.Read(ref _writingTicks);
+
+    internal LogSearchIdleIndexing Indexing => _indexing;
 
     public void Start()
     {
@@ -139,8 +142,15 @@ internal sealed class LogConsumer(IBusClient bus, EncryptedDatabase database, Lo
         Thread.CurrentThread.Name = "AICO.LogStore writer";
         var pending = new List<(LogBatch Batch, BusMessage Request)>();
         var reader = _queue.Reader;
-        while (Wait(reader.WaitToReadAsync(cancellationToken)))
+        while (true)
         {
+            // Idle: index logged rows for grep, a step at a time, giving way as soon as a batch is queued.
+            _indexing.WhileIdle(() => reader.TryPeek(out _), cancellationToken);
+            if (!Wait(reader.WaitToReadAsync(cancellationToken)))
+            {
+                break;
+            }
+
             pending.Clear();
             var rows = 0;
             while (rows < options.MaxRowsPerTransaction && reader.TryRead(out var item))
@@ -152,6 +162,7 @@ internal sealed class LogConsumer(IBusClient bus, EncryptedDatabase database, Lo
             var started = Stopwatch.GetTimestamp();
             var acks = Wait(CommitAsync(pending, cancellationToken));
             Interlocked.Add(ref _writingTicks, Stopwatch.GetTimestamp() - started);
+            _indexing.RowsWritten();
             Interlocked.Add(ref _committedRows, rows);
             Interlocked.Increment(ref _transactions);
             foreach (var (batch, request) in pending)
