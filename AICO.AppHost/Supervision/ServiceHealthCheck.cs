@@ -7,8 +7,8 @@ using Microsoft.Extensions.Diagnostics.HealthChecks;
 /// cannot write as Healthy for half a minute, and a restarted service as Unhealthy seconds after it is ready. This
 /// check reads /health (every <see cref="StartingInterval"/> while Unhealthy, so a restarted service is seen ready at
 /// once, else every <see cref="Interval"/>) and returns as soon as the status differs from the one it last returned,
-/// or after <see cref="HealthyHold"/> (Healthy) or <see cref="UnhealthyHold"/> (otherwise, so the reasons shown stay
-/// current).
+/// or after <see cref="HealthyHold"/> (Healthy), <see cref="StartingHold"/> (Unhealthy) or <see cref="UnhealthyHold"/>
+/// (Degraded, so the reasons shown stay current).
 /// </summary>
 /// <param name="currentRun">Identifies the process now running (its start time): what an earlier run was told does not count.</param>
 internal sealed class ServiceHealthCheck(ServiceHealthProbe probe, Func<object?> currentRun, TimeProvider time) : IHealthCheck
@@ -18,6 +18,12 @@ internal sealed class ServiceHealthCheck(ServiceHealthProbe probe, Func<object?>
     public static readonly TimeSpan HealthyHold = TimeSpan.FromMinutes(5);
     public static readonly TimeSpan UnhealthyHold = TimeSpan.FromSeconds(5);
 
+    /// <summary>
+    /// While Unhealthy (a process starting): once a hold ends unchanged Aspire waits up to 5 s before asking again, and a
+    /// start that takes longer than the hold (a loaded machine) would be seen Healthy that much later.
+    /// </summary>
+    public static readonly TimeSpan StartingHold = TimeSpan.FromSeconds(60);
+
     private (HealthStatus Status, object? Run)? _lastReturned;
 
     public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
@@ -25,7 +31,12 @@ internal sealed class ServiceHealthCheck(ServiceHealthProbe probe, Func<object?>
         var run = currentRun();
         // A process that just started is Unhealthy until it answers: wait for its first change from that.
         var since = _lastReturned is { } last && Equals(last.Run, run) ? last.Status : HealthStatus.Unhealthy;
-        var until = time.GetUtcNow() + (since == HealthStatus.Healthy ? HealthyHold : UnhealthyHold);
+        var until = time.GetUtcNow() + since switch
+        {
+            HealthStatus.Healthy => HealthyHold,
+            HealthStatus.Unhealthy => StartingHold,
+            _ => UnhealthyHold,
+        };
         while (true)
         {
             var result = await probe.ProbeAsync(cancellationToken).ConfigureAwait(false);
