@@ -21,7 +21,8 @@ public static class ChatClientFactory
         // A cancelled stream must close its connection at once, so the backend stops generating: by default the handler
         // first drains the unfinished response for up to 2 s (ResponseDrainTimeout) to reuse the connection.
         // The model service's own RequestTimeout bounds every call, so the HttpClient adds none.
+        // CancellableOllamaClient closes it even while a read waits for a model that is silent between tokens.
         var http = new HttpClient(new SocketsHttpHandler { MaxResponseDrainSize = 0 }) { BaseAddress = endpoint, Timeout = Timeout.InfiniteTimeSpan };
-        return new OllamaApiClient(http, options.ChatModel);
+        return new CancellableOllamaClient(http, options.ChatModel);
     }
 }

@@ -49,6 +49,11 @@ public sealed class ChatService(IChatClient? client, string defaultModel)
 
                 text = updates.Current.Text;
             }
+            catch (Exception ex) when (ex is not OperationCanceledException && cancellationToken.IsCancellationRequested)
+            {
+                // A cancel closes the connection under the pending read (CancellableOllamaClient): the read's failure is the cancel.
+                throw new OperationCanceledException("the chat was cancelled", ex, cancellationToken);
+            }
             catch (Exception ex) when (ex is HttpRequestException or OllamaSharp.Models.Exceptions.OllamaException)
             {
                 throw new ModelServiceException(ModelServiceErrorCodes.BackendUnavailable, $"the chat backend failed: {ex.Message}");

@@ -23,7 +23,7 @@ namespace AICO.Benchmarks;
 /// same stand-in. Broker, model service worker and gateway run in this process, every hop a real loopback socket.
 /// Direct and gateway requests alternate in blocks so both see the same load. Measures time to first token, tokens/s
 /// after the first (flat out and paced like a fast local model), and how long after the HTTP client goes away the
-/// stand-in sees its request cancelled. Options: --requests N (200), --tokens N (100).
+/// stand-in sees its request cancelled (model paced, and model silent after its first token). Options: --requests N (200), --tokens N (100).
 /// </summary>
 internal static class ChatStreamBenchmark
 {
@@ -60,9 +60,9 @@ internal static class ChatStreamBenchmark
         using var gateway = new HttpClient(ClosingHandler()) { BaseAddress = new Uri(app.Urls.First()), Timeout = Timeout.InfiniteTimeSpan };
         gateway.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
         using var direct = new HttpClient(ClosingHandler()) { BaseAddress = ollama.Endpoint, Timeout = Timeout.InfiniteTimeSpan };
-        Func<string, IAsyncEnumerable<string>> viaDirect = prompt => NdjsonTokens(direct, prompt);
-        Func<string, IAsyncEnumerable<string>> viaGateway = prompt => SseTokens(gateway, prompt);
-        Func<string, IAsyncEnumerable<string>> viaBus = prompt => BusTokens(gatewayBus, prompt);
+        StreamPath viaDirect = (model, prompt) => NdjsonTokens(direct, model, prompt);
+        StreamPath viaGateway = (model, prompt) => SseTokens(gateway, model, prompt);
+        StreamPath viaBus = (model, prompt) => BusTokens(gatewayBus, model, prompt);
 
         Console.WriteLine($"chat-stream benchmark: {requests} requests per path, {tokens} tokens each, concurrency 1, {Environment.ProcessorCount} cores");
         ollama.DripTokens = tokens;
@@ -76,8 +76,11 @@ internal static class ChatStreamBenchmark
 
         ollama.DripTokens = 100_000;
         ollama.DripInterval = TimeSpan.FromMilliseconds(20);
-        var rawCancel = await DisconnectAsync(ollama, viaDirect, 20);
-        var fullCancel = await DisconnectAsync(ollama, viaGateway, 20);
+        var rawCancel = await DisconnectAsync(ollama, FakeOllamaServer.DripModel, viaDirect, 20);
+        var fullCancel = await DisconnectAsync(ollama, FakeOllamaServer.DripModel, viaGateway, 20);
+        // The gated stand-in writes one token, then nothing (its gate is never released): a model silent between tokens.
+        var rawSilentCancel = await DisconnectAsync(ollama, FakeOllamaServer.GatedModel, viaDirect, 20);
+        var fullSilentCancel = await DisconnectAsync(ollama, FakeOllamaServer.GatedModel, viaGateway, 20);
 
         Console.WriteLine();
         Console.WriteLine("| stand-in pace | path | first token p50 ms | p99 ms | p50 added ms | tokens/s after the first, p50 | ratio to direct |");
@@ -90,10 +93,13 @@ internal static class ChatStreamBenchmark
         }
 
         Console.WriteLine();
-        Console.WriteLine("| client goes away after the first token | stand-in sees the disconnect, p50 ms | max ms |");
-        Console.WriteLine("| --- | ---: | ---: |");
-        Console.WriteLine($"| stand-in /api/chat directly (baseline) | {P(rawCancel, 0.5):0.00} | {rawCancel.Max():0.00} |");
-        Console.WriteLine($"| HTTP -> gateway -> bus -> model service -> stand-in | {P(fullCancel, 0.5):0.00} | {fullCancel.Max():0.00} |");
+        Console.WriteLine("| client goes away after the first token | path | stand-in sees the disconnect, p50 ms | max ms |");
+        Console.WriteLine("| --- | --- | ---: | ---: |");
+        foreach (var (pace, raw, full) in new[] { ("20 ms per token", rawCancel, fullCancel), ("silent after the first token", rawSilentCancel, fullSilentCancel) })
+        {
+            Console.WriteLine($"| {pace} | stand-in /api/chat directly (baseline) | {P(raw, 0.5):0.00} | {raw.Max():0.00} |");
+            Console.WriteLine($"| {pace} | HTTP -> gateway -> bus -> model service -> stand-in | {P(full, 0.5):0.00} | {full.Max():0.00} |");
+        }
 
         await app.StopAsync();
         await app.DisposeAsync();
@@ -102,13 +108,16 @@ internal static class ChatStreamBenchmark
         return 0;
     }
 
+    /// <summary>One way to ask the stand-in's model for a streamed answer to a prompt.</summary>
+    private delegate IAsyncEnumerable<string> StreamPath(string model, string prompt);
+
     private sealed record Samples(List<double> FirstToken, List<double> TokensPerSecond);
 
     private static void Row(string pace, string path, Samples s, Samples baseline) => Console.WriteLine(
         $"| {pace} | {path} | {P(s.FirstToken, 0.5):0.000} | {P(s.FirstToken, 0.99):0.000} | {P(s.FirstToken, 0.5) - P(baseline.FirstToken, 0.5):+0.000;-0.000} | {P(s.TokensPerSecond, 0.5):N0} | {P(s.TokensPerSecond, 0.5) / P(baseline.TokensPerSecond, 0.5):0.00}x |");
 
     /// <summary>Alternates blocks of requests over each path so all paths see the same machine.</summary>
-    private static async Task<Samples[]> CompareAsync(int requests, params Func<string, IAsyncEnumerable<string>>[] paths)
+    private static async Task<Samples[]> CompareAsync(int requests, params StreamPath[] paths)
     {
         var samples = paths.Select(_ => new Samples([], [])).ToArray();
         for (var done = 0; done < requests; done += Block)
@@ -125,12 +134,12 @@ internal static class ChatStreamBenchmark
         return samples;
     }
 
-    private static async Task MeasureAsync(Func<string, IAsyncEnumerable<string>> tokensOf, Samples into)
+    private static async Task MeasureAsync(StreamPath tokensOf, Samples into)
     {
         var start = Stopwatch.GetTimestamp();
         long first = 0, last = 0;
         var count = 0;
-        await foreach (var _ in tokensOf("bench"))
+        await foreach (var _ in tokensOf(FakeOllamaServer.DripModel, "bench"))
         {
             last = Stopwatch.GetTimestamp();
             if (count++ == 0)
@@ -144,14 +153,14 @@ internal static class ChatStreamBenchmark
     }
 
     /// <summary>Reads the first token, closes the connection, and times until the stand-in's request is aborted.</summary>
-    private static async Task<List<double>> DisconnectAsync(FakeOllamaServer ollama, Func<string, IAsyncEnumerable<string>> tokensOf, int trials)
+    private static async Task<List<double>> DisconnectAsync(FakeOllamaServer ollama, string model, StreamPath tokensOf, int trials)
     {
         var delays = new List<double>();
         for (var i = 0; i < trials; i++)
         {
             var prompt = "disconnect " + Guid.NewGuid().ToString("N");
             var aborted = ollama.AbortOf(prompt);
-            var items = tokensOf(prompt).GetAsyncEnumerator();
+            var items = tokensOf(model, prompt).GetAsyncEnumerator();
             await items.MoveNextAsync();
             var closed = Stopwatch.GetTimestamp();
             await items.DisposeAsync(); // disposes the response stream: the connection closes
@@ -167,17 +176,17 @@ internal static class ChatStreamBenchmark
     /// </summary>
     private static SocketsHttpHandler ClosingHandler() => new() { MaxResponseDrainSize = 0 };
 
-    private static async Task<Stream> OpenAsync(HttpClient http, string path, string prompt)
+    private static async Task<Stream> OpenAsync(HttpClient http, string path, string model, string prompt)
     {
-        var body = new { model = FakeOllamaServer.DripModel, messages = new[] { new { role = "user", content = prompt } }, stream = true };
+        var body = new { model, messages = new[] { new { role = "user", content = prompt } }, stream = true };
         var response = await http.SendAsync(new HttpRequestMessage(HttpMethod.Post, path) { Content = JsonContent.Create(body) }, HttpCompletionOption.ResponseHeadersRead);
         response.EnsureSuccessStatusCode();
         return await response.Content.ReadAsStreamAsync();
     }
 
-    private static async IAsyncEnumerable<string> NdjsonTokens(HttpClient direct, string prompt)
+    private static async IAsyncEnumerable<string> NdjsonTokens(HttpClient direct, string model, string prompt)
     {
-        using var reader = new StreamReader(await OpenAsync(direct, "/api/chat", prompt));
+        using var reader = new StreamReader(await OpenAsync(direct, "/api/chat", model, prompt));
         while (await reader.ReadLineAsync() is { } line)
         {
             using var chunk = JsonDocument.Parse(line);
@@ -190,9 +199,9 @@ internal static class ChatStreamBenchmark
         }
     }
 
-    private static async IAsyncEnumerable<string> SseTokens(HttpClient gateway, string prompt)
+    private static async IAsyncEnumerable<string> SseTokens(HttpClient gateway, string model, string prompt)
     {
-        await using var stream = await OpenAsync(gateway, "/api/v1/chat", prompt);
+        await using var stream = await OpenAsync(gateway, "/api/v1/chat", model, prompt);
         await foreach (var item in SseParser.Create(stream).EnumerateAsync())
         {
             if (item.EventType != "token")
@@ -205,9 +214,9 @@ internal static class ChatStreamBenchmark
         }
     }
 
-    private static async IAsyncEnumerable<string> BusTokens(IBusClient bus, string prompt)
+    private static async IAsyncEnumerable<string> BusTokens(IBusClient bus, string model, string prompt)
     {
-        var request = JsonSerializer.SerializeToUtf8Bytes(new ChatRequest([new ChatTurn("user", prompt)], FakeOllamaServer.DripModel, Stream: true), ModelServiceJsonContext.Default.ChatRequest);
+        var request = JsonSerializer.SerializeToUtf8Bytes(new ChatRequest([new ChatTurn("user", prompt)], model, Stream: true), ModelServiceJsonContext.Default.ChatRequest);
         await foreach (var item in bus.RequestStreamAsync(ModelServiceTopics.ChatRequest, ModelServiceTopics.ChatRequestType, request, new BusStreamOptions(), CancellationToken.None))
         {
             if (item.IsStreamEnd)

@@ -56,6 +56,23 @@ public class ChatStreamOverHttpTests(GatewayOverBusFixture fixture) : IClassFixt
     {
         Ollama.DripTokens = 10_000;
         Ollama.DripInterval = TimeSpan.FromMilliseconds(20);
+        await DisconnectAfterFirstTokenAsync(FakeOllamaServer.DripModel);
+        Assert.True(Ollama.TokensWritten < 10_000);
+    }
+
+    [Fact]
+    public async Task A_client_that_disconnects_while_the_model_is_silent_is_seen_by_the_stand_in_within_one_second()
+    {
+        // The gated stand-in writes its first token, then nothing (its gate is never released here): a model that
+        // pauses between tokens. A cancel that waited for the model's next line would never reach it.
+        var before = Ollama.TokensWritten;
+        await DisconnectAfterFirstTokenAsync(FakeOllamaServer.GatedModel);
+        Assert.Equal(1, Ollama.TokensWritten - before);
+    }
+
+    /// <summary>Reads the first token, closes the connection as a browser tab does, and checks the stand-in's request is aborted within 1 s.</summary>
+    private async Task DisconnectAfterFirstTokenAsync(string model)
+    {
         using var timeout = new CancellationTokenSource(TestBus.Deadline);
         var prompt = "disconnect " + Guid.NewGuid().ToString("N");
         var aborted = Ollama.AbortOf(prompt);
@@ -63,7 +80,7 @@ public class ChatStreamOverHttpTests(GatewayOverBusFixture fixture) : IClassFixt
         using var browser = new HttpClient(new SocketsHttpHandler { MaxResponseDrainSize = 0 }) { BaseAddress = fixture.Gateway.BaseAddress };
         browser.DefaultRequestHeaders.Authorization = fixture.Gateway.Http.DefaultRequestHeaders.Authorization;
 
-        var response = await StartChatAsync(FakeOllamaServer.DripModel, timeout.Token, browser, prompt);
+        var response = await StartChatAsync(model, timeout.Token, browser, prompt);
         var events = SseParser.Create(await response.Content.ReadAsStreamAsync(timeout.Token)).EnumerateAsync(timeout.Token).GetAsyncEnumerator(timeout.Token);
         Assert.True(await events.MoveNextAsync());
 
@@ -72,6 +89,5 @@ public class ChatStreamOverHttpTests(GatewayOverBusFixture fixture) : IClassFixt
         var seenAfter = Stopwatch.GetElapsedTime(disconnected, await aborted.WaitAsync(timeout.Token));
 
         Assert.True(seenAfter < TimeSpan.FromSeconds(1), $"the stand-in saw the disconnect after {seenAfter.TotalMilliseconds:0} ms");
-        Assert.True(Ollama.TokensWritten < 10_000);
     }
 }

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using AICO.Security;
 
 namespace AICO.LogStore.Tests;
@@ -20,7 +19,7 @@ public class DiskFullTests
         {
             await using var pipeline = new PipelineFixture(data =>
             {
-                Run("mount", "-t", "tmpfs", "-o", "size=6m,mode=0700", "tmpfs", data);
+                RootCommand.Run("mount", "-t", "tmpfs", "-o", "size=6m,mode=0700", "tmpfs", data);
                 mounted = data;
             });
             var consumer = pipeline.StartConsumerProcess();
@@ -36,7 +35,7 @@ public class DiskFullTests
             Assert.Contains("full", check.Description, StringComparison.OrdinalIgnoreCase);
             Assert.False(consumer.Process.HasExited, consumer.Output);
 
-            Run("mount", "-o", "remount,size=256m", mounted!);
+            RootCommand.Run("mount", "-o", "remount,size=256m", mounted!);
             await pipeline.WaitForAsync(() => health.LogConsumerCheckAsync().GetAwaiter().GetResult().Status == "Healthy", "the consumer healthy after the disk grew");
             Assert.True(await producer.WaitForExitAsync(TimeSpan.FromSeconds(150)) == 0, $"producer did not flush; output:\n{producer.Output}");
 
@@ -50,7 +49,7 @@ public class DiskFullTests
         {
             if (mounted is not null)
             {
-                Run("umount", "-l", mounted);
+                RootCommand.Run("umount", "-l", mounted);
                 // The fixture could not remove the mount point while it was mounted.
                 Directory.Delete(Path.GetDirectoryName(mounted)!, recursive: true);
             }
@@ -73,18 +72,5 @@ public class DiskFullTests
         {
             // Full.
         }
-    }
-
-    private static void Run(string command, params string[] args)
-    {
-        var info = new ProcessStartInfo(command) { RedirectStandardError = true, RedirectStandardOutput = true };
-        foreach (var arg in args)
-        {
-            info.ArgumentList.Add(arg);
-        }
-
-        using var process = Process.Start(info)!;
-        process.WaitForExit();
-        Assert.True(process.ExitCode == 0, $"{command} {string.Join(' ', args)} failed: {process.StandardError.ReadToEnd()}");
     }
 }

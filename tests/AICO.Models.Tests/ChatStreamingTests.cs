@@ -42,15 +42,16 @@ public class ChatStreamingTests(SharedEncoder shared) : IAsyncLifetime
 
     public async Task DisposeAsync()
     {
+        // The stand-in first: a backend request the worker failed to cancel then ends, and the test fails instead of hanging.
+        await _ollama.DisposeAsync();
         await _worker.StopAsync(CancellationToken.None);
         _worker.Dispose();
         await _bus.DisposeAsync();
-        await _ollama.DisposeAsync();
     }
 
-    private IAsyncEnumerable<BusMessage> Chat(string model, CancellationToken cancellationToken) => _gateway.RequestStreamAsync(
+    private IAsyncEnumerable<BusMessage> Chat(string model, CancellationToken cancellationToken, string prompt = "hi") => _gateway.RequestStreamAsync(
         ModelServiceTopics.ChatRequest, ModelServiceTopics.ChatRequestType,
-        JsonSerializer.SerializeToUtf8Bytes(new ChatRequest([new("user", "hi")], model, Stream: true), ModelServiceJsonContext.Default.ChatRequest),
+        JsonSerializer.SerializeToUtf8Bytes(new ChatRequest([new("user", prompt)], model, Stream: true), ModelServiceJsonContext.Default.ChatRequest),
         Stream, cancellationToken);
 
     private static string Delta(BusMessage item) => JsonSerializer.Deserialize(item.Payload.Span, ModelServiceJsonContext.Default.ChatToken)!.Delta;
@@ -95,6 +96,23 @@ public class ChatStreamingTests(SharedEncoder shared) : IAsyncLifetime
 
         await _ollama.Aborts.ReadAsync(caller.Token).AsTask().WaitAsync(TestBus.Deadline);
         Assert.True(_ollama.TokensWritten < 1000, "the stand-in was not stopped: it wrote every token");
+    }
+
+    [Fact]
+    public async Task A_requester_that_goes_away_while_the_backend_is_silent_cancels_the_backend_request_at_once()
+    {
+        // The gated stand-in writes its first token, then nothing until released (never here): a model thinking
+        // for seconds between tokens. A cancel that only took effect at the next line would never arrive.
+        var prompt = "silent after one " + Guid.NewGuid().ToString("N");
+        var aborted = _ollama.AbortOf(prompt);
+        using var caller = new CancellationTokenSource(TestBus.Deadline);
+        await foreach (var item in Chat(FakeOllamaServer.GatedModel, caller.Token, prompt))
+        {
+            break; // the caller goes away after the first token
+        }
+
+        await aborted.WaitAsync(TestBus.Deadline);
+        Assert.Equal(1, _ollama.TokensWritten);
     }
 
     [Fact]
