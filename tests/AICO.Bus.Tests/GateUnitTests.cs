@@ -87,14 +87,15 @@ public class GateUnitTests
             admitted.TrySetResult(first[..peer.Receive(first, SocketFlags.Peek)]);
             peer.Dispose();
         });
-        listener.Start(acceptThread: false);
 
+        // Both wait in the kernel's accept queue with their first bytes before anything accepts.
         using var keyless = new TcpClient();
         await keyless.ConnectAsync(listener.EndPoint);
         await keyless.GetStream().WriteAsync(new byte[] { 0x01, 0x00 });
         using var client = new TcpClient();
         await client.ConnectAsync(listener.EndPoint);
         await client.GetStream().WriteAsync(ZmtpGreeting.Server.ToArray());
+        listener.Start(acceptThread: false);
 
         Assert.Equal(ZmtpGreeting.Server.ToArray(), await admitted.Task.WaitAsync(BusFixture.Deadline));
         await Eventually.TrueAsync(() => refusals.Snapshot().GetValueOrDefault("zmtp-legacy") == 1, "the keyless peer is refused by the watchdog");
