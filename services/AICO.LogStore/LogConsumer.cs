@@ -17,6 +17,7 @@ internal sealed class LogConsumer(IBusClient bus, EncryptedDatabase database, Lo
         new BoundedChannelOptions(options.QueueCapacity) { SingleReader = true, FullMode = BoundedChannelFullMode.Wait });
 
     private readonly LogBatchWriter _writer = new(database, time, options.DurableInterval);
+    private readonly LogSearchIdleIndexing _indexing = new(new LogSearchIndexer(database));
     private readonly LogConsumerRetry _retry = new(options.WriteRetryDelay, time ?? TimeProvider.System);
     private readonly CancellationTokenSource _stopping = new();
     private IAsyncDisposable? _subscription;
@@ -45,6 +46,8 @@ internal sealed class LogConsumer(IBusClient bus, EncryptedDatabase database, Lo
     public long Transactions => Interlocked.Read(ref _transactions);
 
     internal LogBatchWriter Writer => _writer;
+
+    internal LogSearchIdleIndexing Indexing => _indexing;
 
     public void Start()
     {
@@ -126,8 +129,15 @@ internal sealed class LogConsumer(IBusClient bus, EncryptedDatabase database, Lo
     {
         var pending = new List<(LogBatch Batch, BusMessage Request)>();
         var reader = _queue.Reader;
-        while (await reader.WaitToReadAsync(cancellationToken).ConfigureAwait(false))
+        while (true)
         {
+            // Idle: index logged rows for grep, a step at a time, giving way as soon as a batch is queued.
+            _indexing.WhileIdle(() => reader.TryPeek(out _), cancellationToken);
+            if (!await reader.WaitToReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                break;
+            }
+
             pending.Clear();
             var rows = 0;
             while (rows < options.MaxRowsPerTransaction && reader.TryRead(out var item))
@@ -137,6 +147,7 @@ internal sealed class LogConsumer(IBusClient bus, EncryptedDatabase database, Lo
             }
 
             var acks = await CommitAsync(pending, cancellationToken).ConfigureAwait(false);
+            _indexing.RowsWritten();
             Interlocked.Add(ref _committedRows, rows);
             Interlocked.Increment(ref _transactions);
             foreach (var (batch, request) in pending)

@@ -16,6 +16,12 @@ public static class LogQuery
     /// <summary>Rows matching <paramref name="filter"/>, in time order.</summary>
     public static IReadOnlyList<LogRecordRow> Read(SqliteConnection connection, LogFilter filter)
     {
+        if (filter.Limit is >= 1 and <= LogFilter.MaxLimit and int take && LogGrepSearch.Newest(connection, filter, take) is { } found)
+        {
+            found.Reverse();
+            return found;
+        }
+
         var rows = new List<LogRecordRow>();
         foreach (var row in Stream(connection, filter))
         {
@@ -47,19 +53,8 @@ public static class LogQuery
             throw new ArgumentOutOfRangeException(nameof(filter), filter.Limit, $"A page holds between 1 and {LogFilter.MaxLimit} rows.");
         }
 
-        using var command = connection.CreateCommand();
-        var where = Where(command, filter);
-        command.Parameters.AddWithValue("$limit", limit + 1);
-        command.CommandText = $"SELECT {Columns} FROM logs{where} ORDER BY timestamp DESC, id DESC LIMIT $limit";
-        var rows = new List<LogRecordRow>(Math.Min(limit + 1, 1024));
-        using (var reader = command.ExecuteReader())
-        {
-            while (reader.Read())
-            {
-                rows.Add(ReadRow(reader));
-            }
-        }
-
+        var rows = LogGrepSearch.Newest(connection, filter, limit + 1)
+            ?? Select(connection, filter, "logs", null, null, " ORDER BY timestamp DESC, id DESC LIMIT $limit", limit + 1);
         var more = rows.Count > limit;
         if (more)
         {
@@ -106,6 +101,38 @@ public static class LogQuery
         }
 
         return command;
+    }
+
+    /// <summary>
+    /// Rows of <paramref name="from"/> (logs, optionally with an indexing hint) matching the filter and
+    /// <paramref name="clause"/> (our SQL; values bound by <paramref name="bind"/>), then <paramref name="tail"/>
+    /// (ORDER BY / LIMIT $limit).
+    /// </summary>
+    internal static List<LogRecordRow> Select(
+        SqliteConnection connection, LogFilter filter, string from, string? clause, Action<SqliteCommand>? bind, string tail, int? limit = null)
+    {
+        using var command = connection.CreateCommand();
+        var where = Where(command, filter);
+        if (clause is not null)
+        {
+            where = where.Length == 0 ? " WHERE " + clause : where + " AND " + clause;
+        }
+
+        bind?.Invoke(command);
+        if (limit is { } n)
+        {
+            command.Parameters.AddWithValue("$limit", n);
+        }
+
+        command.CommandText = $"SELECT {Columns} FROM {from}{where}{tail}";
+        var rows = new List<LogRecordRow>();
+        using var reader = command.ExecuteReader();
+        while (reader.Read())
+        {
+            rows.Add(ReadRow(reader));
+        }
+
+        return rows;
     }
 
     private static string Where(SqliteCommand command, LogFilter filter)

@@ -156,6 +156,39 @@ public class MigrationTests
     }
 
     [Fact]
+    public void Migrating_a_schema_5_database_keeps_every_row_and_leaves_them_to_the_background_indexer()
+    {
+        using var temp = new TempDatabase();
+        var database = temp.Open();
+        new SchemaMigrator(database, new MigrationCatalog(MigrationCatalog.Default.Migrations.Take(5))).Migrate(CancellationToken.None);
+        database.Write((c, tx) =>
+        {
+            for (var sequence = 1; sequence <= 50; sequence++)
+            {
+                Sql.InsertLog(c, tx, "gateway/a1", sequence, $"message {sequence}");
+            }
+
+            return true;
+        });
+        var before = database.Execute(c => Sql.Column(c, "SELECT id || ' ' || producer || ' ' || sequence || ' ' || message FROM logs ORDER BY id"));
+
+        var result = database.Migrate();
+
+        Assert.Equal(5, result.FromVersion);
+        database.Execute(c =>
+        {
+            Assert.Equal(before, Sql.Column(c, "SELECT id || ' ' || producer || ' ' || sequence || ' ' || message FROM logs ORDER BY id"));
+            Assert.Equal(0L, Sql.Long(c, "SELECT watermark FROM log_search_state"));
+            Assert.Equal(0L, Sql.Long(c, "SELECT count(*) FROM logs_search"));
+            return true;
+        });
+        // A deletion below the watermark must also leave the index: the trigger is there and works on the new tables.
+        database.Write((c, tx) => Sql.Scalar(c, "UPDATE log_search_state SET watermark = 50; INSERT INTO logs_search (rowid, message) SELECT id, message FROM logs", tx));
+        database.Write((c, tx) => Sql.Scalar(c, "DELETE FROM logs WHERE id <= 10", tx));
+        Assert.Equal(40L, database.Execute(c => Sql.Long(c, "SELECT count(*) FROM logs_search")));
+    }
+
+    [Fact]
     public void The_shipped_catalog_is_numbered_without_gaps_and_starts_with_the_logs_table()
     {
         var catalog = MigrationCatalog.Default;
