@@ -1,3 +1,4 @@
+using System.Buffers.Binary;
 using System.Net;
 using System.Net.Sockets;
 
@@ -11,17 +12,23 @@ namespace AICO.Bus;
 /// or broker thread that wakes takes the core from it at once (a nice value only shrinks its share, and it could finish
 /// its time slice first: 4.5x-6.3x the quiet p99 at nice 5 against 0.65x-0.89x as SCHED_IDLE in `bus-under-attack`).
 /// SCHED_IDLE can starve on a machine busy with normal work, so a watchdog on the thread pool empties the accept queue
-/// in its place (at most one queue's worth per tick) whenever connections waited through a whole tick: clients still
-/// get in, at a bounded cost in normal CPU time. No privilege is needed (a thread may always lower its own priority).
+/// in its place (at most one queue's worth per tick) when, at the thread's pace, the queue would take more than two
+/// ticks to drain: clients still get in, at a bounded cost in normal CPU time. No privilege is needed (a thread may always lower its own priority).
 /// </summary>
 internal sealed class GateListener : IDisposable
 {
     private const int Backlog = 1024;
+    private const int TcpLevel = 6;
+    private const int TcpInfo = 11;
+    private const int TcpInfoUnackedAt = 24;
     private const int WaitMicroseconds = 250_000;
     private static readonly TimeSpan WatchInterval = TimeSpan.FromMilliseconds(100);
 
     /// <summary>Connections the watchdog accepts per tick at most when the thread is starved (the whole accept queue).</summary>
     private const int RescueBatch = Backlog;
+
+    /// <summary>Ticks of waiting (at the accept thread's current pace) that count as starvation.</summary>
+    private const int StarvedAfterTicks = 2;
 
     private readonly Socket _listener;
     private readonly RefusalLog _refusals;
@@ -31,6 +38,8 @@ internal sealed class GateListener : IDisposable
     private readonly TaskCompletionSource _ended = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private volatile bool _stopping;
     private int _drainedSinceLastWatch;
+    private long _acceptedByThread;
+    private long _acceptedAtLastWatch;
     private int _waiting;
 
     public GateListener(IPEndPoint endPoint, RefusalLog refusals, Action<Socket, IPAddress> admit)
@@ -87,6 +96,7 @@ internal sealed class GateListener : IDisposable
             {
                 if (AcceptOne())
                 {
+                    Interlocked.Increment(ref _acceptedByThread);
                     continue;
                 }
 
@@ -135,25 +145,46 @@ internal sealed class GateListener : IDisposable
 
     private void Watch()
     {
-        // Starved: connections have been waiting all through the last interval. A thread that gets idle CPU empties
-        // the queue far faster than an attacker can fill it (a refusal costs the broker less than the connection costs
-        // the attacker), so under a flood on an otherwise idle core this stays quiet.
-        if (Interlocked.Exchange(ref _drainedSinceLastWatch, 0) == 1 || Volatile.Read(ref _waiting) == 1)
-        {
-            return;
-        }
-
         try
         {
+            var accepted = Interlocked.Read(ref _acceptedByThread);
+            var pace = accepted - _acceptedAtLastWatch;
+            _acceptedAtLastWatch = accepted;
+            if (Interlocked.Exchange(ref _drainedSinceLastWatch, 0) == 1 || Volatile.Read(ref _waiting) == 1)
+            {
+                return;
+            }
+
+            // Starved: the queue was never empty in this tick and, at the thread's pace in it, the last connection in
+            // the queue would wait more than StarvedAfterTicks more. Under a flood on an otherwise idle core the thread
+            // keeps the queue short (a refusal costs the broker less than the connection costs the attacker).
+            if (AcceptQueueLength() is { } queued && queued <= pace * StarvedAfterTicks)
+            {
+                return;
+            }
+
             for (var i = 0; i < RescueBatch && !_stopping && AcceptOne(); i++)
             {
                 Interlocked.Increment(ref Rescued);
             }
         }
-        catch (ObjectDisposedException)
+        catch (Exception ex) when (ex is ObjectDisposedException or SocketException)
         {
             // Stopping.
         }
+    }
+
+    /// <summary>Connections waiting to be accepted (Linux: tcpi_unacked of a listener's TCP_INFO); null where unknown.</summary>
+    private int? AcceptQueueLength()
+    {
+        if (!OperatingSystem.IsLinux())
+        {
+            return null;
+        }
+
+        Span<byte> info = stackalloc byte[104];
+        var length = _listener.GetRawSocketOption(TcpLevel, TcpInfo, info);
+        return length >= TcpInfoUnackedAt + 4 ? (int)BinaryPrimitives.ReadUInt32LittleEndian(info[TcpInfoUnackedAt..]) : null;
     }
 
     /// <summary>
