@@ -51,14 +51,16 @@ internal static class LogSearchIndexingBenchmark
 
             results["paced"] = await RunLoopAsync(Fresh(root, "paced"), paced, indexing: false, rate);
             results["paced+index"] = await RunLoopAsync(Fresh(root, "paced-index"), paced, indexing: true, rate);
+            results["paced+small"] = await RunLoopAsync(Fresh(root, "paced-small"), paced, indexing: true, rate, SmallSteps);
 
-            Console.WriteLine($"the consumer's write loop without the bus: {rows:N0} rows flat out (best of 2 alternating rounds), {rate:N0} rows/s paced for {seconds} s; 512-row batches, <= 5,000 rows per transaction");
+            Console.WriteLine($"the consumer's write loop without the bus: {rows:N0} rows flat out (best of 2 alternating rounds), {rate:N0} rows/s paced for {seconds} s, steps of {LogSearchIndexer.DefaultRowsPerStep:N0} rows unless said; 512-row batches, <= 5,000 rows per transaction");
             Console.WriteLine("| write loop | rows/s | ratio | queue-to-commit p50 ms | p99 ms | indexed by the last commit | unindexed then | catch-up after s |");
             Console.WriteLine("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
             Print("flat out, writer only", results["flat"], results["flat"]);
             Print("flat out, writer + grep indexing when idle", results["flat+index"], results["flat"]);
             Print($"paced {rate:N0} rows/s, writer only", results["paced"], results["paced"]);
             Print($"paced {rate:N0} rows/s, writer + grep indexing when idle", results["paced+index"], results["paced"]);
+            Print($"paced {rate:N0} rows/s, writer + grep indexing when idle, steps of {SmallSteps}", results["paced+small"], results["paced"]);
             Console.WriteLine($"load {Load()}");
             return 0;
         }
@@ -85,11 +87,13 @@ internal static class LogSearchIndexingBenchmark
         return database;
     }
 
-    private static async Task<Result> RunLoopAsync(EncryptedDatabase database, IReadOnlyList<LogBatch> batches, bool indexing, int rate)
+    private const int SmallSteps = 250;
+
+    private static async Task<Result> RunLoopAsync(EncryptedDatabase database, IReadOnlyList<LogBatch> batches, bool indexing, int rate, int stepRows = LogSearchIndexer.DefaultRowsPerStep)
     {
         var queue = Channel.CreateBounded<(LogBatch Batch, long Queued)>(new BoundedChannelOptions(256) { SingleReader = true, FullMode = BoundedChannelFullMode.Wait });
         var writer = new LogBatchWriter(database);
-        var idle = indexing ? new LogSearchIdleIndexing(new LogSearchIndexer(database)) : null;
+        var idle = indexing ? new LogSearchIdleIndexing(new LogSearchIndexer(database, stepRows)) : null;
         var latencies = new List<double>(batches.Count);
         TimeSpan lastCommit = default;
         long indexedAtLastCommit = 0;
