@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Threading.Channels;
 using AICO.Bus;
 using AICO.Logging;
@@ -27,6 +28,7 @@ internal sealed class LogConsumer(IBusClient bus, EncryptedDatabase database, Lo
     private long _invalid;
     private long _committedRows;
     private long _transactions;
+    private long _writingTicks;
 
     private const string NotCheckedYet = "database not checked yet";
 
@@ -46,6 +48,9 @@ internal sealed class LogConsumer(IBusClient bus, EncryptedDatabase database, Lo
     public long Transactions => Interlocked.Read(ref _transactions);
 
     internal LogBatchWriter Writer => _writer;
+
+    /// <summary>Time spent committing (the writer busy), in Stopwatch ticks: shows whether the writer is the pipeline's limit.</summary>
+    internal long WritingTicks => Interlocked.Read(ref _writingTicks);
 
     internal LogSearchIdleIndexing Indexing => _indexing;
 
@@ -67,7 +72,7 @@ internal sealed class LogConsumer(IBusClient bus, EncryptedDatabase database, Lo
             _subscription = await SubscribeAsync(cancellationToken).ConfigureAwait(false);
             _subscribed = true;
             LoggingDiagnostics.Write($"log consumer subscribed to {LogTopics.Prefix}");
-            await WriteLoopAsync(cancellationToken).ConfigureAwait(false);
+            await StartWriterThread(cancellationToken).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
@@ -125,15 +130,23 @@ internal sealed class LogConsumer(IBusClient bus, EncryptedDatabase database, Lo
         await _queue.Writer.WriteAsync((batch, message), cancellationToken).ConfigureAwait(false);
     }
 
-    private async Task WriteLoopAsync(CancellationToken cancellationToken)
+    /// <summary>
+    /// The writer's own thread: it blocks while the queue is empty and never shares a thread-pool thread (or its turn)
+    /// with the bus and the subscription handler, which decode the next batches meanwhile.
+    /// </summary>
+    private Task StartWriterThread(CancellationToken cancellationToken) =>
+        Task.Factory.StartNew(() => WriteLoop(cancellationToken), cancellationToken, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+
+    private void WriteLoop(CancellationToken cancellationToken)
     {
+        Thread.CurrentThread.Name = "AICO.LogStore writer";
         var pending = new List<(LogBatch Batch, BusMessage Request)>();
         var reader = _queue.Reader;
         while (true)
         {
             // Idle: index logged rows for grep, a step at a time, giving way as soon as a batch is queued.
             _indexing.WhileIdle(() => reader.TryPeek(out _), cancellationToken);
-            if (!await reader.WaitToReadAsync(cancellationToken).ConfigureAwait(false))
+            if (!Wait(reader.WaitToReadAsync(cancellationToken)))
             {
                 break;
             }
@@ -146,7 +159,9 @@ internal sealed class LogConsumer(IBusClient bus, EncryptedDatabase database, Lo
                 rows += item.Batch.Count;
             }
 
-            var acks = await CommitAsync(pending, cancellationToken).ConfigureAwait(false);
+            var started = Stopwatch.GetTimestamp();
+            var acks = Wait(CommitAsync(pending, cancellationToken));
+            Interlocked.Add(ref _writingTicks, Stopwatch.GetTimestamp() - started);
             _indexing.RowsWritten();
             Interlocked.Add(ref _committedRows, rows);
             Interlocked.Increment(ref _transactions);
@@ -154,7 +169,7 @@ internal sealed class LogConsumer(IBusClient bus, EncryptedDatabase database, Lo
             {
                 try
                 {
-                    await bus.ReplyAsync(request, LogTopics.AckMessageType, new LogAck(batch.Producer, acks[batch.Producer]).Encode(), cancellationToken).ConfigureAwait(false);
+                    Wait(bus.ReplyAsync(request, LogTopics.AckMessageType, new LogAck(batch.Producer, acks[batch.Producer]).Encode(), cancellationToken));
                 }
                 catch (Exception ex) when (ex is not OperationCanceledException)
                 {
@@ -162,6 +177,19 @@ internal sealed class LogConsumer(IBusClient bus, EncryptedDatabase database, Lo
                     LoggingDiagnostics.Write($"acknowledgement to {batch.Producer} failed: {ex.Message}");
                 }
             }
+        }
+    }
+
+    // Blocking is what this thread is for: it waits for batches, for a retry's delay, or for room in the outbound queue.
+    private static T Wait<T>(ValueTask<T> task) => task.IsCompletedSuccessfully ? task.Result : task.AsTask().GetAwaiter().GetResult();
+
+    private static T Wait<T>(Task<T> task) => task.GetAwaiter().GetResult();
+
+    private static void Wait(ValueTask task)
+    {
+        if (!task.IsCompletedSuccessfully)
+        {
+            task.AsTask().GetAwaiter().GetResult();
         }
     }
 

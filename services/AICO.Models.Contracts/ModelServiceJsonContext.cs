@@ -6,7 +6,7 @@ namespace AICO.Models.Contracts;
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
 [JsonSerializable(typeof(ChatRequest))]
 [JsonSerializable(typeof(ChatReply))]
-[JsonSerializable(typeof(ChatToken))]
+[JsonSerializable(typeof(ChatTokens))]
 [JsonSerializable(typeof(EmbeddingsRequest))]
 [JsonSerializable(typeof(EmbeddingsReply))]
 [JsonSerializable(typeof(ErrorReply))]

@@ -11,7 +11,7 @@ public static class ModelServiceTopics
     public const string ChatRequestType = "modelservice.chat.request.v1";
     public const string ChatReplyType = "modelservice.chat.response.v1";
 
-    /// <summary>An item of a streamed chat (the stream request is a bus stream on <see cref="ChatRequest"/>); its end is a ChatReply or an ErrorReply.</summary>
-    public const string ChatTokenType = "modelservice.chat.token.v1";
+    /// <summary>An item of a streamed chat, a <see cref="ChatTokens"/> (the stream request is a bus stream on <see cref="ChatRequest"/>); its end is a ChatReply or an ErrorReply.</summary>
+    public const string ChatTokensType = "modelservice.chat.tokens.v1";
     public const string ErrorReplyType = "modelservice.error.v1";
 }

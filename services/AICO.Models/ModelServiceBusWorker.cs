@@ -42,7 +42,7 @@ public sealed partial class ModelServiceBusWorker(
         await using var chat = await bus.SubscribeAsync(ModelServiceTopics.ChatRequest,
             (message, _) => AdmitAsync(message, (stream, ct) => stream is null
                 ? handler.HandleChatAsync(message.Payload, ct)
-                : handler.StreamChatAsync(message.Payload, (token, c) => WriteTokenAsync(stream, token, c), ct), stoppingToken), stoppingToken);
+                : handler.StreamChatAsync(message.Payload, (tokens, c) => WriteTokensAsync(stream, tokens, c), ct), stoppingToken), stoppingToken);
         IsSubscribed = true;
         LogSubscribed(logger, ModelServiceTopics.EmbeddingsRequest, ModelServiceTopics.ChatRequest);
 
@@ -125,8 +125,8 @@ public sealed partial class ModelServiceBusWorker(
         }
     }
 
-    private static ValueTask WriteTokenAsync(BusReplyStream stream, string token, CancellationToken cancellationToken) =>
-        stream.WriteAsync(ModelServiceTopics.ChatTokenType, JsonSerializer.SerializeToUtf8Bytes(new ChatToken(token), ModelServiceJsonContext.Default.ChatToken), cancellationToken);
+    private static ValueTask WriteTokensAsync(BusReplyStream stream, IReadOnlyList<string> tokens, CancellationToken cancellationToken) =>
+        stream.WriteAsync(ModelServiceTopics.ChatTokensType, JsonSerializer.SerializeToUtf8Bytes(new ChatTokens(tokens), ModelServiceJsonContext.Default.ChatTokens), cancellationToken);
 
     /// <summary>A plain request gets one reply; a stream request gets the reply as its end frame.</summary>
     private async Task ReplyAsync(BusMessage request, BusReplyStream? stream, ModelServiceReply reply, CancellationToken cancellationToken)

@@ -35,15 +35,19 @@ public sealed class ModelServiceRequestHandler(EmbeddingEngine embeddings, ChatS
             return new ModelServiceReply(ModelServiceTopics.ChatReplyType, JsonSerializer.SerializeToUtf8Bytes(reply, ModelServiceJsonContext.Default.ChatReply));
         }, cancellationToken);
 
-    /// <summary>Streams the answer: each piece goes to <paramref name="onToken"/> as the backend produces it; the reply is the whole answer.</summary>
-    public Task<ModelServiceReply> StreamChatAsync(ReadOnlyMemory<byte> payload, Func<string, CancellationToken, ValueTask> onToken, CancellationToken cancellationToken) =>
+    /// <summary>
+    /// Streams the answer: the pieces go to <paramref name="onTokens"/> as the backend produces them, each call with
+    /// every piece produced since the last call returned (<see cref="TokenBatches"/>); the reply is the whole answer.
+    /// </summary>
+    public Task<ModelServiceReply> StreamChatAsync(
+        ReadOnlyMemory<byte> payload, Func<IReadOnlyList<string>, CancellationToken, ValueTask> onTokens, CancellationToken cancellationToken) =>
         GuardAsync(payload, ModelServiceJsonContext.Default.ChatRequest, async request =>
         {
             var tokens = new List<string>();
-            await foreach (var token in chat.StreamAsync(request, cancellationToken))
+            await foreach (var batch in TokenBatches.ReadAsync(chat.StreamAsync(request, cancellationToken), cancellationToken))
             {
-                tokens.Add(token);
-                await onToken(token, cancellationToken);
+                tokens.AddRange(batch);
+                await onTokens(batch, cancellationToken);
             }
 
             var reply = new ChatReply(request.Model ?? chat.DefaultModel, string.Concat(tokens), tokens);

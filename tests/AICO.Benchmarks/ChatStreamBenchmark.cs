@@ -21,9 +21,11 @@ namespace AICO.Benchmarks;
 /// Streamed chat, one run: the Ollama stand-in (tests/Shared, the HTTP fake at the true edge) called directly on its
 /// NDJSON endpoint, against HTTP -> gateway (SSE) -> AICO broker -> model service (OllamaSharp's IChatClient) -> the
 /// same stand-in. Broker, model service worker and gateway run in this process, every hop a real loopback socket.
-/// Direct and gateway requests alternate in blocks so both see the same load. Measures time to first token, tokens/s
-/// after the first (flat out and paced like a fast local model), and how long after the HTTP client goes away the
-/// stand-in sees its request cancelled (model paced, and model silent after its first token). Options: --requests N (200), --tokens N (100).
+/// Direct and gateway requests alternate in blocks so both see the same load. Measures time to the first and to the
+/// last token and tokens/s over the second half of the answer (flat out with a short and a long answer, and paced
+/// like a fast local model), and how long after the HTTP client goes away the stand-in sees its request cancelled
+/// (model paced, and model silent after its first token). Options: --requests N (200), --tokens N (100),
+/// --long-tokens N (20000).
 /// </summary>
 internal static class ChatStreamBenchmark
 {
@@ -33,6 +35,7 @@ internal static class ChatStreamBenchmark
     {
         var requests = Option(args, "--requests", 200);
         var tokens = Option(args, "--tokens", 100);
+        var longTokens = Option(args, "--long-tokens", 20_000);
         ThreadPool.SetMinThreads(32, 32);
         var data = Path.Combine(Path.GetTempPath(), "aico-bench-" + Guid.NewGuid().ToString("N"));
         var store = new MasterKeyStore(new AicoPaths(data, Path.Combine(data, "run")));
@@ -69,6 +72,8 @@ internal static class ChatStreamBenchmark
         ollama.DripInterval = TimeSpan.Zero;
         await CompareAsync(20, viaDirect, viaBus, viaGateway); // warm-up: JIT, connections, tiered compilation
         var flat = await CompareAsync(requests, viaDirect, viaBus, viaGateway);
+        ollama.DripTokens = longTokens;
+        var flatLong = await CompareAsync(30, viaDirect, viaBus, viaGateway);
 
         ollama.DripTokens = 20;
         ollama.DripInterval = TimeSpan.FromMilliseconds(5);
@@ -83,9 +88,9 @@ internal static class ChatStreamBenchmark
         var fullSilentCancel = await DisconnectAsync(ollama, FakeOllamaServer.GatedModel, viaGateway, 20);
 
         Console.WriteLine();
-        Console.WriteLine("| stand-in pace | path | first token p50 ms | p99 ms | p50 added ms | tokens/s after the first, p50 | ratio to direct |");
-        Console.WriteLine("| --- | --- | ---: | ---: | ---: | ---: | ---: |");
-        foreach (var (pace, runs) in new[] { ("flat out", flat), ("5 ms per token", paced) })
+        Console.WriteLine("| stand-in pace, answer | path | first token p50 ms | p99 ms | p50 added ms | whole answer p50 ms | ratio to direct | tokens/s, second half, p50 | ratio to direct |");
+        Console.WriteLine("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
+        foreach (var (pace, runs) in new[] { ($"flat out, {tokens} tokens", flat), ($"flat out, {longTokens} tokens", flatLong), ("5 ms per token, 20 tokens", paced) })
         {
             Row(pace, "stand-in /api/chat directly (baseline)", runs[0], runs[0]);
             Row(pace, "bus stream request -> model service -> stand-in (no HTTP)", runs[1], runs[0]);
@@ -111,15 +116,21 @@ internal static class ChatStreamBenchmark
     /// <summary>One way to ask the stand-in's model for a streamed answer to a prompt.</summary>
     private delegate IAsyncEnumerable<string> StreamPath(string model, string prompt);
 
-    private sealed record Samples(List<double> FirstToken, List<double> TokensPerSecond);
+    /// <summary>
+    /// Per request: time to the first token, to the last, and the rate over the second half of the answer. The rate
+    /// leaves out the first half because tokens the stand-in wrote while the first was still on its way arrive as a
+    /// burst; on a long answer the second half is the sustained rate of the slowest hop.
+    /// </summary>
+    private sealed record Samples(List<double> FirstToken, List<double> WholeAnswer, List<double> TokensPerSecond);
 
     private static void Row(string pace, string path, Samples s, Samples baseline) => Console.WriteLine(
-        $"| {pace} | {path} | {P(s.FirstToken, 0.5):0.000} | {P(s.FirstToken, 0.99):0.000} | {P(s.FirstToken, 0.5) - P(baseline.FirstToken, 0.5):+0.000;-0.000} | {P(s.TokensPerSecond, 0.5):N0} | {P(s.TokensPerSecond, 0.5) / P(baseline.TokensPerSecond, 0.5):0.00}x |");
+        $"| {pace} | {path} | {P(s.FirstToken, 0.5):0.000} | {P(s.FirstToken, 0.99):0.000} | {P(s.FirstToken, 0.5) - P(baseline.FirstToken, 0.5):+0.000;-0.000} | " +
+        $"{P(s.WholeAnswer, 0.5):0.000} | {P(baseline.WholeAnswer, 0.5) / P(s.WholeAnswer, 0.5):0.00}x | {P(s.TokensPerSecond, 0.5):N0} | {P(s.TokensPerSecond, 0.5) / P(baseline.TokensPerSecond, 0.5):0.00}x |");
 
     /// <summary>Alternates blocks of requests over each path so all paths see the same machine.</summary>
     private static async Task<Samples[]> CompareAsync(int requests, params StreamPath[] paths)
     {
-        var samples = paths.Select(_ => new Samples([], [])).ToArray();
+        var samples = paths.Select(_ => new Samples([], [], [])).ToArray();
         for (var done = 0; done < requests; done += Block)
         {
             for (var p = 0; p < paths.Length; p++)
@@ -137,19 +148,16 @@ internal static class ChatStreamBenchmark
     private static async Task MeasureAsync(StreamPath tokensOf, Samples into)
     {
         var start = Stopwatch.GetTimestamp();
-        long first = 0, last = 0;
-        var count = 0;
+        var arrivals = new List<long>();
         await foreach (var _ in tokensOf(FakeOllamaServer.DripModel, "bench"))
         {
-            last = Stopwatch.GetTimestamp();
-            if (count++ == 0)
-            {
-                first = last;
-            }
+            arrivals.Add(Stopwatch.GetTimestamp());
         }
 
-        into.FirstToken.Add(Stopwatch.GetElapsedTime(start, first).TotalMilliseconds);
-        into.TokensPerSecond.Add((count - 1) / Stopwatch.GetElapsedTime(first, last).TotalSeconds);
+        var half = arrivals.Count / 2;
+        into.FirstToken.Add(Stopwatch.GetElapsedTime(start, arrivals[0]).TotalMilliseconds);
+        into.WholeAnswer.Add(Stopwatch.GetElapsedTime(start, arrivals[^1]).TotalMilliseconds);
+        into.TokensPerSecond.Add((arrivals.Count - 1 - half) / Stopwatch.GetElapsedTime(arrivals[half], arrivals[^1]).TotalSeconds);
     }
 
     /// <summary>Reads the first token, closes the connection, and times until the stand-in's request is aborted.</summary>
@@ -224,7 +232,10 @@ internal static class ChatStreamBenchmark
                 yield break;
             }
 
-            yield return JsonSerializer.Deserialize(item.Payload.Span, ModelServiceJsonContext.Default.ChatToken)!.Delta;
+            foreach (var delta in JsonSerializer.Deserialize(item.Payload.Span, ModelServiceJsonContext.Default.ChatTokens)!.Deltas)
+            {
+                yield return delta;
+            }
         }
     }
 

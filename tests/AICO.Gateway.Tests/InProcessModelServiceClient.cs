@@ -34,7 +34,15 @@ internal sealed class InProcessModelServiceClient(ModelServiceRequestHandler han
         {
             try
             {
-                var reply = await handler.StreamChatAsync(payload, (t, _) => { tokens.Writer.TryWrite(new ChatStreamEvent(t)); return ValueTask.CompletedTask; }, cancellationToken);
+                var reply = await handler.StreamChatAsync(payload, (batch, _) =>
+                {
+                    foreach (var t in batch)
+                    {
+                        tokens.Writer.TryWrite(new ChatStreamEvent(t));
+                    }
+
+                    return ValueTask.CompletedTask;
+                }, cancellationToken);
                 var chat = ModelServiceReplyReader.Read(reply.MessageType, reply.Payload, ModelServiceTopics.ChatReplyType, ModelServiceJsonContext.Default.ChatReply);
                 tokens.Writer.TryWrite(new ChatStreamEvent(null, chat.Model, chat.Content));
                 tokens.Writer.TryComplete();

@@ -54,7 +54,7 @@ public class ChatStreamingTests(SharedEncoder shared) : IAsyncLifetime
         JsonSerializer.SerializeToUtf8Bytes(new ChatRequest([new("user", prompt)], model, Stream: true), ModelServiceJsonContext.Default.ChatRequest),
         Stream, cancellationToken);
 
-    private static string Delta(BusMessage item) => JsonSerializer.Deserialize(item.Payload.Span, ModelServiceJsonContext.Default.ChatToken)!.Delta;
+    private static IReadOnlyList<string> Deltas(BusMessage item) => JsonSerializer.Deserialize(item.Payload.Span, ModelServiceJsonContext.Default.ChatTokens)!.Deltas;
 
     [Fact]
     public async Task Each_token_reaches_the_requester_before_the_backend_has_written_the_next_and_the_end_holds_the_whole_answer()
@@ -71,8 +71,8 @@ public class ChatStreamingTests(SharedEncoder shared) : IAsyncLifetime
                 continue;
             }
 
-            Assert.Equal(ModelServiceTopics.ChatTokenType, item.MessageType);
-            deltas.Add(Delta(item));
+            Assert.Equal(ModelServiceTopics.ChatTokensType, item.MessageType);
+            deltas.AddRange(Deltas(item));
             Assert.Equal(deltas.Count, _ollama.TokensWritten); // the stand-in writes the next one only when released below
             _ollama.Gate.Release();
         }
@@ -81,6 +81,32 @@ public class ChatStreamingTests(SharedEncoder shared) : IAsyncLifetime
         Assert.Equal(expected, deltas);
         Assert.NotNull(end);
         Assert.Equal(string.Concat(expected), end.Content);
+    }
+
+    [Fact]
+    public async Task Tokens_the_backend_produced_while_the_requester_was_not_reading_arrive_together_in_order()
+    {
+        _ollama.DripTokens = 6;
+        var before = _ollama.TokensWritten;
+        using var timeout = new CancellationTokenSource(TestBus.Deadline);
+        // A window of one frame: while the first frame waits unread, at most one more can leave the model service.
+        var frames = new List<IReadOnlyList<string>>();
+        await using var items = _gateway.RequestStreamAsync(
+            ModelServiceTopics.ChatRequest, ModelServiceTopics.ChatRequestType,
+            JsonSerializer.SerializeToUtf8Bytes(new ChatRequest([new("user", "hi")], FakeOllamaServer.GatedModel, Stream: true), ModelServiceJsonContext.Default.ChatRequest),
+            new BusStreamOptions { Window = 1, IdleTimeout = TestBus.Deadline }, timeout.Token).GetAsyncEnumerator(timeout.Token);
+        Assert.True(await items.MoveNextAsync());
+        frames.Add(Deltas(items.Current));
+
+        _ollama.Gate.Release(5);
+        await Eventually.TrueAsync(() => _ollama.TokensWritten - before == 6, "the stand-in wrote all six tokens");
+        while (await items.MoveNextAsync() && !items.Current.IsStreamEnd)
+        {
+            frames.Add(Deltas(items.Current));
+        }
+
+        Assert.Equal(Enumerable.Range(0, 6).Select(FakeOllamaServer.StreamToken), frames.SelectMany(f => f));
+        Assert.True(frames.Count <= 3, $"six tokens took {frames.Count} frames: {string.Join(" | ", frames.Select(f => string.Join(",", f)))}");
     }
 
     [Fact]

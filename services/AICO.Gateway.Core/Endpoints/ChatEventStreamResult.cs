@@ -10,8 +10,9 @@ namespace AICO.Gateway.Endpoints;
 
 /// <summary>
 /// Writes a chat's events as text/event-stream (`event: token|done|error`, `data: {json}`, blank line), with response
-/// buffering off. An event is flushed the moment no further event is ready: a token that arrives alone leaves at once,
-/// while tokens that arrive faster than the client takes them share one write (at most <see cref="MaxUnflushedBytes"/>).
+/// buffering off. The first event is flushed at once (it is what the user waits for); after it, an event is flushed
+/// the moment no further event is ready: a token that arrives alone leaves at once, while tokens that arrive together
+/// (one bus frame) or faster than the client takes them share one write (at most <see cref="MaxUnflushedBytes"/>).
 /// </summary>
 internal sealed class ChatEventStreamResult(IAsyncEnumerable<ChatStreamEvent> events) : IResult
 {
@@ -28,14 +29,16 @@ internal sealed class ChatEventStreamResult(IAsyncEnumerable<ChatStreamEvent> ev
         await response.StartAsync(aborted);
         var body = response.BodyWriter;
         var unflushed = 0;
+        var first = true;
         await using var e = events.GetAsyncEnumerator(aborted);
         while (true)
         {
             var next = e.MoveNextAsync();
-            if (unflushed > 0 && (!next.IsCompleted || unflushed >= MaxUnflushedBytes))
+            if (unflushed > 0 && (!next.IsCompleted || unflushed >= MaxUnflushedBytes || first))
             {
                 await body.FlushAsync(aborted);
                 unflushed = 0;
+                first = false;
             }
 
             if (!await next)

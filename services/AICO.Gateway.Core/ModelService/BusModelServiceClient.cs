@@ -36,9 +36,14 @@ internal sealed class BusModelServiceClient(IBusClient bus, IOptions<GatewayOpti
         while (await NextAsync(items))
         {
             var item = items.Current;
-            if (!item.IsStreamEnd && item.MessageType == ModelServiceTopics.ChatTokenType)
+            if (!item.IsStreamEnd && item.MessageType == ModelServiceTopics.ChatTokensType)
             {
-                yield return new ChatStreamEvent(ModelServiceReplyReader.Read(item.MessageType, item.Payload, ModelServiceTopics.ChatTokenType, ModelServiceJsonContext.Default.ChatToken).Delta);
+                // One event per token, even when several share a frame: each is still its own SSE event.
+                foreach (var delta in ModelServiceReplyReader.Read(item.MessageType, item.Payload, ModelServiceTopics.ChatTokensType, ModelServiceJsonContext.Default.ChatTokens).Deltas)
+                {
+                    yield return new ChatStreamEvent(delta);
+                }
+
                 continue;
             }
 
