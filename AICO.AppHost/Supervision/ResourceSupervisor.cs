@@ -100,13 +100,14 @@ internal sealed class ResourceSupervisor(
             if (!decision.Restart && !watch.Policy.GaveUp)
             {
                 console.LogInformation("supervisor: {Resource} {Reason}; not restarted", resource.Name, decision.Reason);
+                await PublishAsync(resource, watch.Policy.TotalRestarts, decision.Reason + "; not restarted").ConfigureAwait(false);
                 return;
             }
 
             if (!decision.Restart)
             {
-                console.LogError("supervisor: {Resource} {Reason}", resource.Name, decision.Reason);
-                logger.LogError("{Resource}: {Reason}", resource.Name, decision.Reason);
+                console.LogError("supervisor: {Resource} gave up: {Reason}", resource.Name, decision.Reason);
+                logger.LogError("{Resource} gave up: {Reason}", resource.Name, decision.Reason);
                 await PublishAsync(resource, watch.Policy.TotalRestarts, "gave up: " + decision.Reason).ConfigureAwait(false);
                 return;
             }

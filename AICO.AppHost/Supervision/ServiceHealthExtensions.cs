@@ -10,14 +10,13 @@ internal static class ServiceHealthExtensions
     public static IResourceBuilder<ProjectResource> WithServiceHealthCheck(this IResourceBuilder<ProjectResource> resource, string endpointName = "http")
     {
         var name = resource.Resource.Name;
-        var probe = new ServiceHealthProbe(resource.GetEndpoint(endpointName));
         ServiceHealthCheck? check = null;
         var key = $"{name}_health";
         resource.ApplicationBuilder.Services.AddHealthChecks().Add(new HealthCheckRegistration(key, services =>
         {
             var notifications = services.GetRequiredService<ResourceNotificationService>();
             return check ??= new ServiceHealthCheck(
-                probe,
+                ServiceHealthProbe.For(resource.Resource, endpointName, notifications),
                 () => notifications.TryGetCurrentState(name, out var current) ? current.Snapshot.StartTimeStamp : null,
                 TimeProvider.System);
         }, failureStatus: null, tags: null));

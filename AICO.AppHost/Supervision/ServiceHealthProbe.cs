@@ -7,12 +7,20 @@ using Microsoft.Extensions.Diagnostics.HealthChecks;
 /// stays Degraded with the reasons of the checks that are not Healthy. Aspire's URL health check would call any
 /// 200 Healthy, and ASP.NET answers 200 for Degraded.
 /// </summary>
-internal sealed class ServiceHealthProbe(EndpointReference endpoint, string path = "/health")
+/// <param name="serviceUrls">The URLs the running process was given (its effective ASPNETCORE_URLS); null before it runs.</param>
+internal sealed class ServiceHealthProbe(EndpointReference endpoint, Func<string?> serviceUrls, string path = "/health")
 {
     private static readonly HttpClient Http = new(new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(1) })
     {
         Timeout = TimeSpan.FromSeconds(3),
     };
+
+    /// <summary>The probe of <paramref name="resource"/>'s endpoint, reading the process's own address from its current snapshot.</summary>
+    public static ServiceHealthProbe For(IResourceWithEndpoints resource, string endpointName, ResourceNotificationService notifications) =>
+        new(resource.GetEndpoint(endpointName), () =>
+            notifications.TryGetCurrentState(resource.Name, out var current)
+                ? current.Snapshot.EnvironmentVariables.FirstOrDefault(e => e.Name == "ASPNETCORE_URLS")?.Value
+                : null);
 
     public async Task<HealthCheckResult> ProbeAsync(CancellationToken cancellationToken)
     {
@@ -23,7 +31,7 @@ internal sealed class ServiceHealthProbe(EndpointReference endpoint, string path
 
         try
         {
-            using var response = await Http.GetAsync(new Uri(await AddressAsync(cancellationToken).ConfigureAwait(false), path), cancellationToken).ConfigureAwait(false);
+            using var response = await Http.GetAsync(new Uri(Address(), path), cancellationToken).ConfigureAwait(false);
             var body = await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false);
             return Interpret((int)response.StatusCode, body);
         }
@@ -34,15 +42,22 @@ internal sealed class ServiceHealthProbe(EndpointReference endpoint, string path
     }
 
     /// <summary>
-    /// The service's own port when Aspire proxies the endpoint: while the service is down the proxy accepts the
-    /// connection and holds it until the request times out, which would hide for seconds that it came back.
+    /// The service's own address, not Aspire's proxy: while the service is down the proxy accepts the connection and
+    /// holds it until the request times out (3 s here), which would hide for seconds that it came back. DCP gives the
+    /// process its own port through ASPNETCORE_URLS, resolved per run (EndpointProperty.TargetPort is only DCP's
+    /// template for it, "{{- portForServing ... -}}"); until the process runs the proxy's address is all there is.
     /// </summary>
-    private async Task<Uri> AddressAsync(CancellationToken cancellationToken)
+    internal Uri Address()
     {
-        var port = await endpoint.Property(EndpointProperty.TargetPort).GetValueAsync(cancellationToken).ConfigureAwait(false);
-        return int.TryParse(port, out var target) && target > 0
-            ? new UriBuilder(endpoint.Scheme, endpoint.Host, target).Uri
-            : new Uri(endpoint.Url);
+        foreach (var url in (serviceUrls() ?? "").Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            if (Uri.TryCreate(url, UriKind.Absolute, out var uri) && uri.Scheme == endpoint.Scheme && uri.Port > 0)
+            {
+                return new UriBuilder(uri.Scheme, uri.Host, uri.Port).Uri;
+            }
+        }
+
+        return new Uri(endpoint.Url);
     }
 
     /// <summary>The verdict of one /health answer: its own status, and the reasons of the checks that are not Healthy.</summary>

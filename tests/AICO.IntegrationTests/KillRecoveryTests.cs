@@ -18,11 +18,12 @@ public class KillRecoveryTests(AicoAppFixture fixture, ITestOutputHelper output)
     private static readonly TimeSpan Recovery = TimeSpan.FromSeconds(15);
 
     /// <summary>
-    /// A restart costs about 1.2 s of CPU (`dotnet run` evaluating the project, then the host starting); with more than
-    /// <see cref="BusyLoadPerCore"/> runnable threads per core from outside this test, that stretches past 15 s however
-    /// the AppHost behaves, so the bound is then 30 s and the output says the 15 s target was not checked.
+    /// A restart needs about 2 s of CPU (0.75 s for the `dotnet run` wrapper Aspire uses, then the host starting). Measured
+    /// kill to Healthy: 4-5 s at a load of 3 per core, 9-13 s at 17-20 per core, 19.1 s at 31.6 per core (the LogStore
+    /// suite beside it, as `dotnet test AICO.sln` runs two test projects at once). Above <see cref="BusyLoadPerCore"/>
+    /// runnable threads per core the 15 s target is therefore not checked, only 30 s, and the output says so.
     /// </summary>
-    private const double BusyLoadPerCore = 10;
+    private const double BusyLoadPerCore = 20;
     private static readonly TimeSpan RecoveryOnABusyMachine = TimeSpan.FromSeconds(30);
 
     /// <summary>The load: one embeddings request through the gateway every 50 ms (each also logged by two processes).</summary>
@@ -45,7 +46,7 @@ public class KillRecoveryTests(AicoAppFixture fixture, ITestOutputHelper output)
             await SettledAsync(all.Token);
             var settled = settle.Elapsed;
             var wrapper = Pid(Current(resource));
-            var service = ServiceProcessUnder(wrapper, resource);
+            var service = ResourceSnapshots.ServiceProcessUnder(wrapper) ?? throw new Xunit.Sdk.XunitException($"no service process under {resource}'s wrapper {wrapper}");
             using var deadline = CancellationTokenSource.CreateLinkedTokenSource(all.Token);
             deadline.CancelAfter(Recovery + TimeSpan.FromSeconds(45));
             var phases = Phases(resource, wrapper, deadline.Token);
@@ -193,38 +194,7 @@ public class KillRecoveryTests(AicoAppFixture fixture, ITestOutputHelper output)
         return current!.Snapshot;
     }
 
-    private static int? Pid(CustomResourceSnapshot snapshot) =>
-        snapshot.Properties.FirstOrDefault(p => p.Name == "executable.pid")?.Value is { } value && int.TryParse(value.ToString(), out var pid) && pid > 0 ? pid : null;
-
-    /// <summary>The service's own process: the child of Aspire's `dotnet run` wrapper that runs the project.</summary>
-    private static int ServiceProcessUnder(int? wrapper, string resource)
-    {
-        Assert.NotNull(wrapper);
-        foreach (var directory in Directory.EnumerateDirectories("/proc"))
-        {
-            if (!int.TryParse(Path.GetFileName(directory), out var pid))
-            {
-                continue;
-            }
-
-            try
-            {
-                var stat = File.ReadAllText(Path.Combine(directory, "stat"));
-                var parent = int.Parse(stat[(stat.LastIndexOf(')') + 2)..].Split(' ')[1], System.Globalization.CultureInfo.InvariantCulture);
-                if (parent == wrapper && File.ReadAllText(Path.Combine(directory, "cmdline")).Contains("AICO.", StringComparison.OrdinalIgnoreCase))
-                {
-                    return pid;
-                }
-            }
-            catch (IOException)
-            {
-                // The process ended while we looked.
-            }
-        }
-
-        Assert.Fail($"no service process under {resource}'s wrapper {wrapper}");
-        return 0;
-    }
+    private static int? Pid(CustomResourceSnapshot snapshot) => ResourceSnapshots.Pid(snapshot);
 
     private async Task LoadAsync(Action answered, CancellationToken cancellationToken)
     {

@@ -63,5 +63,5 @@ public class DiskIoErrorTests(ITestOutputHelper output)
         }
     }
 
-    private static string Status(ConsumerProcessHealth health) => health.LogConsumerCheckAsync().GetAwaiter().GetResult().Status;
+    private static string Status(ConsumerProcessHealth health) => health.LogConsumerCheckAsync().GetAwaiter().GetResult().Overall;
 }
