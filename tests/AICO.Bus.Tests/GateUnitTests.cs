@@ -62,6 +62,60 @@ public class GateUnitTests
         Assert.Equal(1001, log.Total);
     }
 
+    [LinuxFact]
+    public async Task The_gate_accepts_and_refuses_floods_on_a_SCHED_IDLE_thread_so_a_waking_relay_takes_the_core_at_once()
+    {
+        var refusals = new RefusalLog(new LinesLogger());
+        using var listener = new GateListener(new IPEndPoint(IPAddress.Loopback, 0), refusals, (peer, _) => peer.Dispose());
+        listener.Start();
+
+        // /proc/self/task/<tid>/stat: field 41 is the scheduling policy (5 = SCHED_IDLE); comm is cut to 15 characters.
+        string? policy = null;
+        await Eventually.TrueAsync(() => (policy = AcceptThreadPolicy()) is not null, "the accept thread is running");
+        Assert.Equal("5", policy);
+    }
+
+    [Fact]
+    public async Task An_accept_thread_that_never_gets_the_CPU_does_not_keep_clients_out_the_watchdog_accepts_for_it()
+    {
+        var refusals = new RefusalLog(new LinesLogger());
+        var admitted = new TaskCompletionSource<byte[]>(TaskCreationOptions.RunContinuationsAsynchronously);
+        using var listener = new GateListener(new IPEndPoint(IPAddress.Loopback, 0), refusals, (peer, _) =>
+        {
+            var first = new byte[ZmtpGreeting.Length];
+            peer.Blocking = true;
+            admitted.TrySetResult(first[..peer.Receive(first, SocketFlags.Peek)]);
+            peer.Dispose();
+        });
+
+        // Both wait in the kernel's accept queue with their first bytes before anything accepts.
+        using var keyless = new TcpClient();
+        await keyless.ConnectAsync(listener.EndPoint);
+        await keyless.GetStream().WriteAsync(new byte[] { 0x01, 0x00 });
+        using var client = new TcpClient();
+        await client.ConnectAsync(listener.EndPoint);
+        await client.GetStream().WriteAsync(ZmtpGreeting.Server.ToArray());
+        listener.Start(acceptThread: false);
+
+        Assert.Equal(ZmtpGreeting.Server.ToArray(), await admitted.Task.WaitAsync(BusFixture.Deadline));
+        await Eventually.TrueAsync(() => refusals.Snapshot().GetValueOrDefault("zmtp-legacy") == 1, "the keyless peer is refused by the watchdog");
+        Assert.True(Interlocked.Read(ref listener.Rescued) >= 2, "both connections were accepted by the watchdog");
+    }
+
+    private static string? AcceptThreadPolicy()
+    {
+        foreach (var task in Directory.GetDirectories("/proc/self/task"))
+        {
+            if (File.ReadAllText(Path.Combine(task, "comm")).Trim() == "AICO.Bus gate a")
+            {
+                var stat = File.ReadAllText(Path.Combine(task, "stat"));
+                return stat[(stat.LastIndexOf(')') + 2)..].Split(' ')[38];
+            }
+        }
+
+        return null;
+    }
+
     private sealed class ManualClock : TimeProvider
     {
         private DateTimeOffset _now = new(2026, 1, 1, 0, 0, 0, TimeSpan.Zero);

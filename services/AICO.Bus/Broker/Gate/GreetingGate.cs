@@ -9,7 +9,8 @@ namespace AICO.Bus;
 /// connection to the router and relays bytes both ways. A legacy (ZMTP 1.0/2.0), plaintext or garbage peer never reaches
 /// the router, so it cannot claim a routing id or touch any broker state. Connections still in their handshake (greeting
 /// or CURVE, until the router's READY) are bounded per source address and in total, oldest evicted first, and time out.
-/// Accepting and judging new connections runs on one thread of low CPU priority (<see cref="LowPriorityScheduler"/>),
+/// Accepting, and refusing a flood at once, happens on a SCHED_IDLE thread (<see cref="GateListener"/>); greetings of
+/// the connections it lets through are judged on one thread of low CPU priority (<see cref="LowPriorityScheduler"/>),
 /// so a flood of connections never queues ahead of, or takes the CPU from, the relays of authenticated clients.
 /// </summary>
 internal sealed class GreetingGate : IAsyncDisposable
@@ -17,11 +18,10 @@ internal sealed class GreetingGate : IAsyncDisposable
     private readonly BrokerOptions _options;
     private readonly RefusalLog _refusals;
     private readonly IPEndPoint _router;
-    private readonly Socket _listener;
+    private readonly GateListener _listener;
     private readonly CancellationTokenSource _stop = new();
     private readonly GateAdmission _admission;
     private readonly LowPriorityScheduler _greetings = new("AICO.Bus gate");
-    private Task _acceptLoop = Task.CompletedTask;
 
     public GreetingGate(IPEndPoint publicEndPoint, IPEndPoint router, BrokerOptions options, RefusalLog refusals)
     {
@@ -29,56 +29,23 @@ internal sealed class GreetingGate : IAsyncDisposable
         _refusals = refusals;
         _router = router;
         _admission = new GateAdmission(options);
-        _listener = new Socket(publicEndPoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
-        _listener.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
-        _listener.Bind(publicEndPoint);
-        _listener.Listen(1024);
-        EndPoint = (IPEndPoint)_listener.LocalEndPoint!;
+        _listener = new GateListener(publicEndPoint, refusals, (peer, source) => OnGreetingScheduler(() => ServeAsync(peer, source)));
     }
 
-    public IPEndPoint EndPoint { get; }
+    public IPEndPoint EndPoint => _listener.EndPoint;
 
-    public void Start() => _acceptLoop = OnGreetingScheduler(AcceptLoopAsync);
+    public void Start() => _listener.Start();
 
     public async ValueTask DisposeAsync()
     {
         _stop.Cancel();
-        _listener.Dispose();
-        await _acceptLoop.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        await _listener.StopAsync();
         _admission.AbortAll();
         _greetings.Dispose();
     }
 
-    private async Task AcceptLoopAsync()
+    private async Task ServeAsync(Socket peer, IPAddress source)
     {
-        while (!_stop.IsCancellationRequested)
-        {
-            Socket accepted;
-            try
-            {
-                accepted = await _listener.AcceptAsync(_stop.Token);
-            }
-            catch (Exception ex) when (ex is OperationCanceledException or ObjectDisposedException)
-            {
-                return;
-            }
-            catch (SocketException)
-            {
-                continue;
-            }
-
-            _ = OnGreetingScheduler(() => ServeAsync(accepted));
-        }
-    }
-
-    private async Task ServeAsync(Socket peer)
-    {
-        var source = (peer.RemoteEndPoint as IPEndPoint)?.Address is { } address && address.IsIPv4MappedToIPv6 ? address.MapToIPv4() : (peer.RemoteEndPoint as IPEndPoint)?.Address ?? IPAddress.None;
-        if (RefusedAtOnce(peer, source))
-        {
-            return;
-        }
-
         var connection = new GateConnection(peer, source);
         var refusal = _admission.Admit(connection, out var evicted);
         if (evicted is not null)
@@ -110,37 +77,6 @@ internal sealed class GreetingGate : IAsyncDisposable
         }
     }
 
-    /// <summary>
-    /// A peer that has already sent bytes a greeting cannot start with (a keyless ZMTP 1.0 flood does) is refused before
-    /// it costs a greeting, a timer or a place among the handshaking connections.
-    /// </summary>
-    private bool RefusedAtOnce(Socket peer, IPAddress source)
-    {
-        Span<byte> first = stackalloc byte[ZmtpGreeting.Length];
-        try
-        {
-            if (peer.Available == 0)
-            {
-                return false;
-            }
-
-            var seen = peer.Receive(first, SocketFlags.Peek);
-            if (ZmtpGreeting.Refusal(first[..seen]) is not { } reason)
-            {
-                return false;
-            }
-
-            _refusals.Count(reason, $"a connection from {source} opened with {Describe(reason)}");
-        }
-        catch (SocketException)
-        {
-            // Already reset by the peer.
-        }
-
-        peer.Dispose();
-        return true;
-    }
-
     private void OnDeadline(GateConnection connection)
     {
         if (!connection.Established && connection.Abort())
@@ -169,7 +105,7 @@ internal sealed class GreetingGate : IAsyncDisposable
             have += read;
             if (ZmtpGreeting.Refusal(greeting.AsSpan(0, have)) is { } reason)
             {
-                _refusals.Count(reason, $"a connection from {connection.Source} opened with {Describe(reason)}");
+                _refusals.Count(reason, $"a connection from {connection.Source} opened with {ZmtpGreeting.Describe(reason)}");
                 return;
             }
         }
@@ -208,11 +144,4 @@ internal sealed class GreetingGate : IAsyncDisposable
 
     private Task OnGreetingScheduler(Func<Task> work) =>
         Task.Factory.StartNew(work, CancellationToken.None, TaskCreationOptions.DenyChildAttach, _greetings).Unwrap();
-
-    private static string Describe(string reason) => reason switch
-    {
-        "zmtp-legacy" => "a ZMTP 1.0 (pre-greeting) frame",
-        "zmtp-version" => "a ZMTP 2.x greeting (3.x required)",
-        _ => "a security mechanism other than CURVE",
-    };
 }

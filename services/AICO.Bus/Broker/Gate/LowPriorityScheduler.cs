@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using System.Runtime.InteropServices;
 
 namespace AICO.Bus;
 
@@ -11,7 +10,6 @@ namespace AICO.Bus;
 /// </summary>
 internal sealed class LowPriorityScheduler : TaskScheduler, IDisposable
 {
-    private const int PrioProcess = 0;
     private const int LowNice = 5;
 
     private readonly BlockingCollection<Task> _queue = [];
@@ -46,21 +44,11 @@ internal sealed class LowPriorityScheduler : TaskScheduler, IDisposable
 
     private void Run()
     {
-        if (OperatingSystem.IsLinux())
-        {
-            // .NET does not map ThreadPriority to anything on Linux; a thread's nice value is set through its tid.
-            _ = setpriority(PrioProcess, gettid(), LowNice);
-        }
+        CpuPriority.SetNice(LowNice);
 
         foreach (var task in _queue.GetConsumingEnumerable())
         {
             TryExecuteTask(task);
         }
     }
-
-    [DllImport("libc")]
-    private static extern int gettid();
-
-    [DllImport("libc")]
-    private static extern int setpriority(int which, int who, int priority);
 }

@@ -54,4 +54,11 @@ internal static class ZmtpGreeting
 
         return null;
     }
+
+    public static string Describe(string reason) => reason switch
+    {
+        "zmtp-legacy" => "a ZMTP 1.0 (pre-greeting) frame",
+        "zmtp-version" => "a ZMTP 2.x greeting (3.x required)",
+        _ => "a security mechanism other than CURVE",
+    };
 }
