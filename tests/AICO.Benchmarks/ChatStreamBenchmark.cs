@@ -66,18 +66,20 @@ internal static class ChatStreamBenchmark
         StreamPath viaDirect = (model, prompt) => NdjsonTokens(direct, model, prompt);
         StreamPath viaGateway = (model, prompt) => SseTokens(gateway, model, prompt);
         StreamPath viaBus = (model, prompt) => BusTokens(gatewayBus, model, prompt);
+        var chatService = new ChatService(ChatClientFactory.Create(options), options.ChatModel);
+        StreamPath viaChatClient = (model, prompt) => chatService.StreamAsync(new ChatRequest([new ChatTurn("user", prompt)], model, Stream: true), CancellationToken.None);
 
         Console.WriteLine($"chat-stream benchmark: {requests} requests per path, {tokens} tokens each, concurrency 1, {Environment.ProcessorCount} cores");
         ollama.DripTokens = tokens;
         ollama.DripInterval = TimeSpan.Zero;
-        await CompareAsync(20, viaDirect, viaBus, viaGateway); // warm-up: JIT, connections, tiered compilation
-        var flat = await CompareAsync(requests, viaDirect, viaBus, viaGateway);
+        await CompareAsync(20, viaDirect, viaChatClient, viaBus, viaGateway); // warm-up: JIT, connections, tiered compilation
+        var flat = await CompareAsync(requests, viaDirect, viaChatClient, viaBus, viaGateway);
         ollama.DripTokens = longTokens;
-        var flatLong = await CompareAsync(30, viaDirect, viaBus, viaGateway);
+        var flatLong = await CompareAsync(30, viaDirect, viaChatClient, viaBus, viaGateway);
 
         ollama.DripTokens = 20;
         ollama.DripInterval = TimeSpan.FromMilliseconds(5);
-        var paced = await CompareAsync(20, viaDirect, viaBus, viaGateway);
+        var paced = await CompareAsync(20, viaDirect, viaChatClient, viaBus, viaGateway);
 
         ollama.DripTokens = 100_000;
         ollama.DripInterval = TimeSpan.FromMilliseconds(20);
@@ -93,8 +95,9 @@ internal static class ChatStreamBenchmark
         foreach (var (pace, runs) in new[] { ($"flat out, {tokens} tokens", flat), ($"flat out, {longTokens} tokens", flatLong), ("5 ms per token, 20 tokens", paced) })
         {
             Row(pace, "stand-in /api/chat directly (baseline)", runs[0], runs[0]);
-            Row(pace, "bus stream request -> model service -> stand-in (no HTTP)", runs[1], runs[0]);
-            Row(pace, "HTTP -> gateway -> bus -> model service -> stand-in", runs[2], runs[0]);
+            Row(pace, "the model service's own read: IChatClient (OllamaSharp) -> stand-in, no bus", runs[1], runs[0]);
+            Row(pace, "bus stream request -> model service -> stand-in (no HTTP)", runs[2], runs[0]);
+            Row(pace, "HTTP -> gateway -> bus -> model service -> stand-in", runs[3], runs[0]);
         }
 
         Console.WriteLine();
