@@ -125,6 +125,28 @@ public static class LogQuery
         }
 
         command.CommandText = $"SELECT {Columns} FROM {from}{where}{tail}";
+        return ReadAll(command);
+    }
+
+    /// <summary>
+    /// The newest <paramref name="take"/> rows matching the filter among the newest <paramref name="scanned"/> rows
+    /// matching it without its grep text, newest first.
+    /// </summary>
+    internal static List<LogRecordRow> NewestAmongScanned(SqliteConnection connection, LogFilter filter, int scanned, int take)
+    {
+        using var command = connection.CreateCommand();
+        var where = Where(command, filter with { Grep = null });
+        command.Parameters.AddWithValue("$scanned", scanned);
+        command.Parameters.AddWithValue("$limit", take);
+        command.Parameters.AddWithValue("$grep", EscapeLike(filter.Grep!));
+        command.CommandText =
+            $"SELECT * FROM (SELECT {Columns} FROM logs{where} ORDER BY timestamp DESC, id DESC LIMIT $scanned) " +
+            "WHERE message LIKE '%' || $grep || '%' ESCAPE '\\' ORDER BY timestamp DESC, id DESC LIMIT $limit";
+        return ReadAll(command);
+    }
+
+    private static List<LogRecordRow> ReadAll(SqliteCommand command)
+    {
         var rows = new List<LogRecordRow>();
         using var reader = command.ExecuteReader();
         while (reader.Read())

@@ -12,14 +12,14 @@ namespace AICO.LogStore;
 /// </summary>
 internal sealed class LogSearchIndexer(EncryptedDatabase database, int maxRowsPerStep = LogSearchIndexer.DefaultRowsPerStep)
 {
-    public const int DefaultRowsPerStep = 1_000;
+    public const int DefaultRowsPerStep = 250;
 
     private const string InsertSql = "INSERT INTO logs_search (rowid, message) VALUES ($id, $message)";
 
     /// <summary>Rows indexed since this instance was made.</summary>
     public long IndexedRows { get; private set; }
 
-    /// <summary>Indexes up to <see cref="DefaultRowsPerStep"/> rows above the watermark; returns how many (0: caught up).</summary>
+    /// <summary>Indexes up to the step size (default <see cref="DefaultRowsPerStep"/>) of rows above the watermark; returns how many (0: caught up).</summary>
     public int Step(Func<bool>? yieldNow = null, CancellationToken cancellationToken = default)
     {
         var indexed = database.Execute(connection =>

@@ -17,6 +17,7 @@ internal static class BenchmarkCatalog
         ["chat-stream"] = ("Streamed chat: first token, tokens/s and disconnect via HTTP -> gateway -> bus -> model service vs the Ollama stand-in directly", ChatStreamBenchmark.RunAsync),
         ["embeddings"] = ("Embeddings in-process vs HTTP -> gateway -> bus -> model service, concurrency 1 and 16", EmbeddingsBenchmark.RunAsync),
         ["logging-queries"] = ("The filters of aico logs ls / GET /api/v1/logs on a 1,000,000-row encrypted database: p50/p99", LogQueryBenchmark.RunAsync),
+        ["logging-search-indexer"] = ("Does grep indexing behind the writer slow it? The consumer write loop with and without idle-time indexing, flat out and paced", LogSearchIndexingBenchmark.RunAsync),
         ["logging-codec"] = ("Log batch wire format: hand-written codec vs protobuf (Google.Protobuf), encode and decode", LogCodecBenchmark.RunAsync),
         ["spool"] = ("Producer spool: write and drain rate next to the in-memory path and a plain file", SpoolBenchmark.RunAsync),
         ["storage"] = ("Batched log inserts: SQLCipher via AICO.Storage vs the same SQLite unkeyed", StorageInsertBenchmark.RunAsync),

@@ -32,6 +32,9 @@ public sealed class LogSurfacesAgreeTests(LogSurfacesFixture fixture) : IClassFi
         new[] { "since", "3h", "until", "1h" },
         new[] { "trace_id", LogSurfacesFixture.TraceId.ToUpperInvariant() },
         new[] { "grep", "100% full_" },
+        new[] { "grep", "RECORD 1" },
+        new[] { "grep", "record", "limit", "3" },
+        new[] { "grep", "arrival" },
         new[] { "level", "info", "component", "modelservice", "limit", "3" },
         new[] { "limit", "4" },
     };
@@ -166,6 +169,11 @@ public sealed class LogSurfacesFixture : IAsyncLifetime
 
         var writer = new LogBatchWriter(database);
         writer.Write(batches.Select(b => new LogBatch(b.Producer, b.Entries)).ToList());
+        // Grep reads the indexed rows through the search index and the late arrival (above the watermark) directly.
+        while (new LogSearchIndexer(database).Step() > 0)
+        {
+        }
+
         writer.Write([new LogBatch("broker/dddddddddddd", [new LogEntry
         {
             Sequence = 1, Timestamp = now.AddHours(-5), Level = LogLevel.Warning, Category = "AICO.Broker.Program", Message = "late arrival",

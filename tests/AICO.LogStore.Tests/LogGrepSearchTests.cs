@@ -38,6 +38,8 @@ public sealed class LogGrepSearchTests : IDisposable
     public void Grep_through_the_index_returns_exactly_what_the_scan_returns_for_every_pattern_and_page()
     {
         WriteRounds(rounds: 6, indexAfterEach: true);
+        Hay(); // the newest rows match no pattern: the probe of the newest rows finds too few, the index must answer
+        IndexAll(stepRows: 200);
         WriteRounds(rounds: 1, indexAfterEach: false); // a tail above the watermark
 
         var (watermark, maxId) = State();
@@ -82,14 +84,15 @@ public sealed class LogGrepSearchTests : IDisposable
     [Fact]
     public void The_walk_over_the_index_does_not_stop_early_when_an_old_id_holds_a_newer_timestamp()
     {
-        // A producer whose clock runs an hour ahead: low ids, newest timestamps; then many ordinary rows above them.
-        Write("skewed/s1", 1, ["needle from the future"], T0.AddHours(1));
+        // A producer whose clock ran ahead: the lowest id, the newest needle; then many ordinary needles above it.
+        Write("skewed/s1", 1, ["needle from the future"], T0.AddMinutes(10));
         for (var i = 0; i < 40; i++)
         {
             Write("gateway/g" + i, 1, Enumerable.Repeat("needle ordinary", 20).ToArray(), T0.AddSeconds(i));
         }
 
         Write("late/x1", 1, ["needle late"], T0.AddSeconds(-1));
+        Hay();
         IndexAll(stepRows: 50);
 
         var newest = _db.Query(c => LogQuery.Page(c, new LogFilter { Grep = "needle", Limit = 1 }));
@@ -157,6 +160,9 @@ public sealed class LogGrepSearchTests : IDisposable
             }
         }
     }
+
+    /// <summary>1,100 rows newer than all others that no pattern matches.</summary>
+    private void Hay() => Write("hay/h" + _model.Count, 1, Enumerable.Repeat("zzzzzz", 1_100).ToArray(), T0.AddHours(2));
 
     private void Write(string producer, long first, IReadOnlyList<string> messages, DateTimeOffset at)
     {
