@@ -29,6 +29,8 @@ internal sealed class LogConsumer(IBusClient bus, EncryptedDatabase database, Lo
     private long _committedRows;
     private long _transactions;
     private long _writingTicks;
+    private long _replyingTicks;
+    private long _indexingTicks;
 
     private const string NotCheckedYet = "database not checked yet";
 
@@ -51,6 +53,12 @@ internal sealed class LogConsumer(IBusClient bus, EncryptedDatabase database, Lo
 
     /// <summary>Time spent committing (the writer busy), in Stopwatch ticks: shows whether the writer is the pipeline's limit.</summary>
     internal long WritingTicks => Interlocked.Read(ref _writingTicks);
+
+    /// <summary>Time the writer thread spent answering producers after its commits, in Stopwatch ticks.</summary>
+    internal long ReplyingTicks => Interlocked.Read(ref _replyingTicks);
+
+    /// <summary>Time the writer thread spent indexing for grep in its idle moments, in Stopwatch ticks.</summary>
+    internal long IndexingTicks => Interlocked.Read(ref _indexingTicks);
 
     internal LogSearchIdleIndexing Indexing => _indexing;
 
@@ -145,7 +153,9 @@ internal sealed class LogConsumer(IBusClient bus, EncryptedDatabase database, Lo
         while (true)
         {
             // Idle: index logged rows for grep, a step at a time, giving way as soon as a batch is queued.
+            var idle = Stopwatch.GetTimestamp();
             _indexing.WhileIdle(() => reader.TryPeek(out _), cancellationToken);
+            Interlocked.Add(ref _indexingTicks, Stopwatch.GetTimestamp() - idle);
             if (!Wait(reader.WaitToReadAsync(cancellationToken)))
             {
                 break;
@@ -165,6 +175,7 @@ internal sealed class LogConsumer(IBusClient bus, EncryptedDatabase database, Lo
             _indexing.RowsWritten();
             Interlocked.Add(ref _committedRows, rows);
             Interlocked.Increment(ref _transactions);
+            var replying = Stopwatch.GetTimestamp();
             foreach (var (batch, request) in pending)
             {
                 try
@@ -177,6 +188,8 @@ internal sealed class LogConsumer(IBusClient bus, EncryptedDatabase database, Lo
                     LoggingDiagnostics.Write($"acknowledgement to {batch.Producer} failed: {ex.Message}");
                 }
             }
+
+            Interlocked.Add(ref _replyingTicks, Stopwatch.GetTimestamp() - replying);
         }
     }
 
