@@ -118,15 +118,18 @@ internal sealed class LogPipelineUnderTest : IAsyncDisposable
         var total = (long)_providers.Count * _perProducer;
         var compiled = JitInfo.GetCompiledMethodCount();
         var cpu = Process.GetCurrentProcess().TotalProcessorTime;
-        var (transactions, writing, replying, indexing, indexed) =
-            (_consumer.Transactions, _consumer.WritingTicks, _consumer.ReplyingTicks, _consumer.IndexingTicks, _consumer.Indexing.Indexer.IndexedRows);
+        var (transactions, writing, replying, indexing, waiting, indexed) =
+            (_consumer.Transactions, _consumer.WritingTicks, _consumer.ReplyingTicks, _consumer.IndexingTicks, _consumer.WaitingTicks, _consumer.Indexing.Indexer.IndexedRows);
         var (gen0, gen1, gen2, paused, allocated) =
             (GC.CollectionCount(0), GC.CollectionCount(1), GC.CollectionCount(2), GC.GetTotalPauseDuration(), GC.GetTotalAllocatedBytes());
         var threads = ThreadCpuTimes.Take();
         using var sampler = sampleAllocations ? new AllocationSampler() : null;
-        var watch = Stopwatch.StartNew();
+        var started = Stopwatch.GetTimestamp();
+        // The writer's wait for this round's first batch counts from the round's start only.
+        var waitingBefore = _consumer.WaitingSince is var since and > 0 ? started - since : 0;
         await FlatOutAsync("AICO.Benchmarks.Producer");
-        watch.Stop();
+        // The round ends when its last row is committed (as the raw writer's rounds), not when this loop polled.
+        var elapsed = Stopwatch.GetElapsedTime(started, _consumer.LastCommitTimestamp);
         if (sampler is not null)
         {
             Console.WriteLine("allocated bytes per record by type (sampled): " + sampler.Report(total));
@@ -134,19 +137,20 @@ internal sealed class LogPipelineUnderTest : IAsyncDisposable
 
         var byThread = ThreadCpuTimes.Take().Since(threads);
         MeasuredRecords += total;
-        double Share(long ticks) => Stopwatch.GetElapsedTime(0, ticks) / watch.Elapsed;
+        double Share(long ticks) => Stopwatch.GetElapsedTime(0, ticks) / elapsed;
         return new PipelineRound(
-            total / watch.Elapsed.TotalSeconds,
-            (Process.GetCurrentProcess().TotalProcessorTime - cpu) / watch.Elapsed,
+            total / elapsed.TotalSeconds,
+            (Process.GetCurrentProcess().TotalProcessorTime - cpu) / elapsed,
             total / (double)Math.Max(1, _consumer.Transactions - transactions),
             Share(_consumer.WritingTicks - writing),
             Share(_consumer.ReplyingTicks - replying),
             Share(_consumer.IndexingTicks - indexing),
+            Share(_consumer.WaitingTicks - waiting - waitingBefore),
             _consumer.Indexing.Indexer.IndexedRows - indexed,
             JitInfo.GetCompiledMethodCount() - compiled,
             $"gen0 {GC.CollectionCount(0) - gen0}, gen1 {GC.CollectionCount(1) - gen1}, gen2 {GC.CollectionCount(2) - gen2}, " +
             $"paused {(GC.GetTotalPauseDuration() - paused).TotalMilliseconds:F0} ms, {(GC.GetTotalAllocatedBytes() - allocated) / (double)total:F0} B allocated per record",
-            string.Join(", ", byThread.Take(6).Select(t => $"{t.Name} {t.Seconds / watch.Elapsed.TotalSeconds:P0}")));
+            string.Join(", ", byThread.Take(6).Select(t => $"{t.Name} {t.Seconds / elapsed.TotalSeconds:P0}")));
     }
 
     /// <summary>
@@ -288,5 +292,5 @@ internal sealed class LogPipelineUnderTest : IAsyncDisposable
 
 /// <summary>One measured flat-out round of the pipeline and where its time went.</summary>
 internal sealed record PipelineRound(
-    double Rate, double Cores, double RowsPerTransaction, double WriterBusy, double WriterReplying, double WriterIndexing, long RowsIndexed,
+    double Rate, double Cores, double RowsPerTransaction, double WriterBusy, double WriterReplying, double WriterIndexing, double WriterWaiting, long RowsIndexed,
     long MethodsCompiled, string Gc, string CpuByThread);
