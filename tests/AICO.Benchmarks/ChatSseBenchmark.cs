@@ -23,7 +23,7 @@ namespace AICO.Benchmarks;
 /// Same clients as chat-stream (NDJSON line + JsonDocument; SseParser + JsonDocument), concurrency 1, paths in
 /// alternating blocks of 10. Besides latency and rate: the whole process's CPU time and allocated bytes per answer
 /// (server and client, both in this process). Options: --requests N (400), --tokens N (100), --long-tokens N (20000),
-/// --frame N (256).
+/// --frame N (256), --only N (only path N, 0-2, for a profiler).
 /// </summary>
 internal static class ChatSseBenchmark
 {
@@ -59,6 +59,11 @@ internal static class ChatSseBenchmark
             ("bare Kestrel, same SSE bytes from memory, no middleware", (model, prompt) => ChatStreamBenchmark.SseTokens(bare, model, prompt, "/sse")),
             ("HTTP -> gateway (all middleware, SSE writer), bus answered from memory", (model, prompt) => ChatStreamBenchmark.SseTokens(gateway, model, prompt)),
         ];
+        var only = ChatStreamBenchmark.Option(args, "--only", -1);
+        if (only >= 0)
+        {
+            paths = [paths[only]]; // for a profiler: the ratios then compare the path with itself
+        }
 
         Console.WriteLine($"chat-sse benchmark: {requests} requests per path, frames of {frame} tokens after the first, concurrency 1, {Environment.ProcessorCount} cores");
         var rows = new List<string>();
