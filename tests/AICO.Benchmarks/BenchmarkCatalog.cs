@@ -15,6 +15,7 @@ internal static class BenchmarkCatalog
         ["bus-netns"] = ("Request/reply p50/p99 with the responder across a network-namespace link vs on loopback (root)", NetnsBusBenchmark.RunAsync),
         ["bus-echo"] = ("(child of bus-netns) an echo responder on the bus", NetnsBusBenchmark.EchoAsync),
         ["chat-stream"] = ("Streamed chat: first token, tokens/s and disconnect via HTTP -> gateway -> bus -> model service vs the Ollama stand-in directly", ChatStreamBenchmark.RunAsync),
+        ["chat-sse"] = ("The gateway's share of a streamed chat: the stand-in directly vs bare Kestrel SSE vs the gateway with its bus answered from memory", ChatSseBenchmark.RunAsync),
         ["embeddings"] = ("Embeddings in-process vs HTTP -> gateway -> bus -> model service, concurrency 1 and 16", EmbeddingsBenchmark.RunAsync),
         ["logging-queries"] = ("The filters of aico logs ls / GET /api/v1/logs on a 1,000,000-row encrypted database: p50/p99", LogQueryBenchmark.RunAsync),
         ["logging-search-indexer"] = ("Does grep indexing behind the writer slow it? The consumer write loop with and without idle-time indexing, flat out and paced", LogSearchIndexingBenchmark.RunAsync),

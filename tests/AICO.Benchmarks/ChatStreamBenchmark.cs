@@ -153,15 +153,6 @@ internal static class ChatStreamBenchmark
         return 0;
     }
 
-    private static readonly string[] StageNames =
-    [
-        "start", "req enqueued", "req poller sent", "broker got request", "broker flushed to responder", "ms poller got request",
-        "ms subscription handler", "ms ProcessAsync", "ms handle start", "ms pump task start", "stand-in got request",
-        "stand-in first line flushed", "ms IChatClient first update", "ms pump wrote first token", "ms first batch yielded",
-        "ms WriteTokens start", "ms item enqueued", "ms poller sent item", "broker got item", "broker flushed to requester",
-        "req poller got item", "consumer first token", "stand-in last line flushed", "consumer last token",
-    ];
-
     private const int CpuRequests = 5;
 
     /// <summary>
@@ -198,14 +189,14 @@ internal static class ChatStreamBenchmark
     private static double Ratio(Samples s, Samples baseline) => P(s.TokensPerSecond, 0.5) / P(baseline.TokensPerSecond, 0.5);
 
     /// <summary>One way to ask the stand-in's model for a streamed answer to a prompt.</summary>
-    private delegate IAsyncEnumerable<string> StreamPath(string model, string prompt);
+    internal delegate IAsyncEnumerable<string> StreamPath(string model, string prompt);
 
     /// <summary>
     /// Per request: time to the first token, to the last, and the rate over the second half of the answer. The rate
     /// leaves out the first half because tokens the stand-in wrote while the first was still on its way arrive as a
     /// burst; on a long answer the second half is the sustained rate of the slowest hop.
     /// </summary>
-    private sealed record Samples(List<double> FirstToken, List<double> WholeAnswer, List<double> TokensPerSecond);
+    internal sealed record Samples(List<double> FirstToken, List<double> WholeAnswer, List<double> TokensPerSecond);
 
     private static void Row(string pace, string path, Samples s, Samples baseline) => Console.WriteLine(
         $"| {pace} | {path} | {P(s.FirstToken, 0.5):0.000} | {P(s.FirstToken, 0.99):0.000} | {P(s.FirstToken, 0.5) - P(baseline.FirstToken, 0.5):+0.000;-0.000} | " +
@@ -229,7 +220,7 @@ internal static class ChatStreamBenchmark
         return samples;
     }
 
-    private static async Task MeasureAsync(StreamPath tokensOf, Samples into)
+    internal static async Task MeasureAsync(StreamPath tokensOf, Samples into)
     {
         var start = Stopwatch.GetTimestamp();
         var arrivals = new List<long>();
@@ -266,7 +257,7 @@ internal static class ChatStreamBenchmark
     /// A client that closes its connection when it stops reading, as a browser or curl does: by default .NET's handler
     /// first drains an unfinished response for up to 2 s (ResponseDrainTimeout) to reuse the connection.
     /// </summary>
-    private static SocketsHttpHandler ClosingHandler() => new() { MaxResponseDrainSize = 0 };
+    internal static SocketsHttpHandler ClosingHandler() => new() { MaxResponseDrainSize = 0 };
 
     private static async Task<Stream> OpenAsync(HttpClient http, string path, string model, string prompt)
     {
@@ -276,7 +267,7 @@ internal static class ChatStreamBenchmark
         return await response.Content.ReadAsStreamAsync();
     }
 
-    private static async IAsyncEnumerable<string> NdjsonTokens(HttpClient direct, string model, string prompt)
+    internal static async IAsyncEnumerable<string> NdjsonTokens(HttpClient direct, string model, string prompt)
     {
         using var reader = new StreamReader(await OpenAsync(direct, "/api/chat", model, prompt));
         while (await reader.ReadLineAsync() is { } line)
@@ -306,9 +297,9 @@ internal static class ChatStreamBenchmark
         }
     }
 
-    private static async IAsyncEnumerable<string> SseTokens(HttpClient gateway, string model, string prompt)
+    internal static async IAsyncEnumerable<string> SseTokens(HttpClient gateway, string model, string prompt, string path = "/api/v1/chat")
     {
-        await using var stream = await OpenAsync(gateway, "/api/v1/chat", model, prompt);
+        await using var stream = await OpenAsync(gateway, path, model, prompt);
         await foreach (var item in SseParser.Create(stream).EnumerateAsync())
         {
             if (item.EventType != "token")
@@ -338,13 +329,13 @@ internal static class ChatStreamBenchmark
         }
     }
 
-    private static double P(List<double> values, double quantile)
+    internal static double P(List<double> values, double quantile)
     {
         var sorted = values.Order().ToList();
         return sorted[Math.Min(sorted.Count - 1, (int)(sorted.Count * quantile))];
     }
 
-    private static int Option(string[] args, string name, int fallback)
+    internal static int Option(string[] args, string name, int fallback)
     {
         var at = Array.IndexOf(args, name);
         return at >= 0 && at + 1 < args.Length ? int.Parse(args[at + 1], CultureInfo.InvariantCulture) : fallback;

@@ -139,7 +139,7 @@ internal static class EmbeddingsBenchmark
 
         public Task<ChatReply> ChatAsync(ChatRequest request, CancellationToken cancellationToken) => throw new NotSupportedException();
 
-        public IAsyncEnumerable<AICO.Gateway.Endpoints.ChatStreamEvent> StreamChatAsync(ChatRequest request, CancellationToken cancellationToken) => throw new NotSupportedException();
+        public IAsyncEnumerable<AICO.Gateway.ModelService.ChatStreamPart> StreamChatAsync(ChatRequest request, CancellationToken cancellationToken) => throw new NotSupportedException();
     }
 
     private static async Task<(double Rate, double P50, double P99)> MeasureAsync(Func<Task> call, int requests, int concurrency)

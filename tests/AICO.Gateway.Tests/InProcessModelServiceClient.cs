@@ -26,9 +26,9 @@ internal sealed class InProcessModelServiceClient(ModelServiceRequestHandler han
         return ModelServiceReplyReader.Read(reply.MessageType, reply.Payload, ModelServiceTopics.ChatReplyType, ModelServiceJsonContext.Default.ChatReply);
     }
 
-    public async IAsyncEnumerable<ChatStreamEvent> StreamChatAsync(ChatRequest request, [EnumeratorCancellation] CancellationToken cancellationToken)
+    public async IAsyncEnumerable<ChatStreamPart> StreamChatAsync(ChatRequest request, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        var tokens = Channel.CreateUnbounded<ChatStreamEvent>();
+        var tokens = Channel.CreateUnbounded<ChatStreamPart>();
         var payload = JsonSerializer.SerializeToUtf8Bytes(request, ModelServiceJsonContext.Default.ChatRequest);
         var work = Task.Run(async () =>
         {
@@ -36,15 +36,12 @@ internal sealed class InProcessModelServiceClient(ModelServiceRequestHandler han
             {
                 var reply = await handler.StreamChatAsync(payload, (batch, _) =>
                 {
-                    foreach (var t in batch)
-                    {
-                        tokens.Writer.TryWrite(new ChatStreamEvent(t));
-                    }
-
+                    var frame = JsonSerializer.SerializeToUtf8Bytes(new ChatTokens(batch), ModelServiceJsonContext.Default.ChatTokens);
+                    tokens.Writer.TryWrite(ChatStreamPart.Of(ChatTokensFrame.Read(frame)));
                     return ValueTask.CompletedTask;
                 }, cancellationToken);
                 var chat = ModelServiceReplyReader.Read(reply.MessageType, reply.Payload, ModelServiceTopics.ChatReplyType, ModelServiceJsonContext.Default.ChatReply);
-                tokens.Writer.TryWrite(new ChatStreamEvent(null, chat.Model, chat.Content));
+                tokens.Writer.TryWrite(ChatStreamPart.Of(new ChatStreamEvent(null, chat.Model, chat.Content)));
                 tokens.Writer.TryComplete();
             }
             finally

@@ -1,26 +1,22 @@
-using System.Text;
-using System.Text.Json;
+using AICO.Gateway.ModelService;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
-using Microsoft.AspNetCore.Http.Json;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Options;
 
 namespace AICO.Gateway.Endpoints;
 
 /// <summary>
-/// Writes a chat's events as text/event-stream (`event: token|done|error`, `data: {json}`, blank line), with response
-/// buffering off. The first event is flushed at once (it is what the user waits for); after it, an event is flushed
-/// the moment no further event is ready: a token that arrives alone leaves at once, while tokens that arrive together
-/// (one bus frame) or faster than the client takes them share one write (at most <see cref="MaxUnflushedBytes"/>).
+/// Writes a chat's events as text/event-stream (see <see cref="ChatEventWriter"/>), with response buffering off. The
+/// first part is flushed at once (it is what the user waits for); after it, the response is flushed the moment no
+/// further part is ready: a token that arrives alone leaves at once, while frames that arrive faster than the client
+/// takes them share one write (at most <see cref="MaxUnflushedBytes"/> plus one frame). All tokens of one bus frame
+/// always share a write.
 /// </summary>
-internal sealed class ChatEventStreamResult(IAsyncEnumerable<ChatStreamEvent> events) : IResult
+internal sealed class ChatEventStreamResult(IAsyncEnumerable<ChatStreamPart> parts) : IResult
 {
     internal const int MaxUnflushedBytes = 16 * 1024;
 
     public async Task ExecuteAsync(HttpContext context)
     {
-        var json = context.RequestServices.GetRequiredService<IOptions<JsonOptions>>().Value.SerializerOptions;
         var response = context.Response;
         var aborted = context.RequestAborted;
         response.ContentType = ModelEndpoints.EventStream;
@@ -30,7 +26,7 @@ internal sealed class ChatEventStreamResult(IAsyncEnumerable<ChatStreamEvent> ev
         var body = response.BodyWriter;
         var unflushed = 0;
         var first = true;
-        await using var e = events.GetAsyncEnumerator(aborted);
+        await using var e = parts.GetAsyncEnumerator(aborted);
         while (true)
         {
             var next = e.MoveNextAsync();
@@ -46,7 +42,8 @@ internal sealed class ChatEventStreamResult(IAsyncEnumerable<ChatStreamEvent> ev
                 break;
             }
 
-            unflushed += (int)Encoding.UTF8.GetBytes($"event: {e.Current.EventType}\ndata: {JsonSerializer.Serialize(e.Current, json)}\n\n", body);
+            var part = e.Current;
+            unflushed += part.Final is { } final ? ChatEventWriter.WriteFinal(body, final) : ChatEventWriter.WriteTokens(body, part.Tokens);
         }
 
         if (unflushed > 0)

@@ -103,14 +103,14 @@ internal static partial class ModelEndpoints
         }
     }
 
-    private static async IAsyncEnumerable<ChatStreamEvent> Relay(IAsyncEnumerator<ChatStreamEvent> events, ILogger log)
+    private static async IAsyncEnumerable<ChatStreamPart> Relay(IAsyncEnumerator<ChatStreamPart> events, ILogger log)
     {
         await using (events)
         {
             yield return events.Current;
             while (true)
             {
-                ChatStreamEvent? failure = null;
+                ChatStreamPart? failure = null;
                 try
                 {
                     if (!await events.MoveNextAsync())
@@ -121,7 +121,7 @@ internal static partial class ModelEndpoints
                 catch (Exception ex) when (ex is ModelServiceException or TimeoutException or Bus.BusDeniedException)
                 {
                     LogStreamFailed(log, ex.Message);
-                    failure = new ChatStreamEvent(null, Error: new ErrorReply(ex is ModelServiceException m ? m.Code : ex is TimeoutException ? ModelServiceErrorCodes.Timeout : "bus_denied", ex.Message));
+                    failure = ChatStreamPart.Of(new ChatStreamEvent(null, Error: new ErrorReply(ex is ModelServiceException m ? m.Code : ex is TimeoutException ? ModelServiceErrorCodes.Timeout : "bus_denied", ex.Message)));
                 }
 
                 yield return failure ?? events.Current;

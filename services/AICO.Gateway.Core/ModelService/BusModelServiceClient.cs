@@ -26,7 +26,7 @@ internal sealed class BusModelServiceClient(IBusClient bus, IOptions<GatewayOpti
         ModelServiceTopics.ChatReplyType, ModelServiceJsonContext.Default.ChatReply,
         options.Value.ChatTimeout, cancellationToken);
 
-    public async IAsyncEnumerable<ChatStreamEvent> StreamChatAsync(ChatRequest request, [EnumeratorCancellation] CancellationToken cancellationToken)
+    public async IAsyncEnumerable<ChatStreamPart> StreamChatAsync(ChatRequest request, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         EnsureConnected();
         var stream = new BusStreamOptions { Window = options.Value.ChatStreamWindow, IdleTimeout = options.Value.ChatTimeout };
@@ -38,17 +38,13 @@ internal sealed class BusModelServiceClient(IBusClient bus, IOptions<GatewayOpti
             var item = items.Current;
             if (!item.IsStreamEnd && item.MessageType == ModelServiceTopics.ChatTokensType)
             {
-                // One event per token, even when several share a frame: each is still its own SSE event.
-                foreach (var delta in ModelServiceReplyReader.Read(item.MessageType, item.Payload, ModelServiceTopics.ChatTokensType, ModelServiceJsonContext.Default.ChatTokens).Deltas)
-                {
-                    yield return new ChatStreamEvent(delta);
-                }
-
+                // Checked here, relayed whole: each of its tokens becomes its own SSE event without being decoded.
+                yield return ChatStreamPart.Of(ChatTokensFrame.Read(item.Payload));
                 continue;
             }
 
             var reply = ModelServiceReplyReader.Read(item.MessageType, item.Payload, ModelServiceTopics.ChatReplyType, ModelServiceJsonContext.Default.ChatReply);
-            yield return new ChatStreamEvent(null, reply.Model, reply.Content);
+            yield return ChatStreamPart.Of(new ChatStreamEvent(null, reply.Model, reply.Content));
         }
     }
 

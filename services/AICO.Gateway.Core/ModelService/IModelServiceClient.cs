@@ -13,8 +13,8 @@ public interface IModelServiceClient
     Task<ChatReply> ChatAsync(ChatRequest request, CancellationToken cancellationToken);
 
     /// <summary>
-    /// The answer as the model produces it: token events, then one done event. Cancelling stops the model's work.
-    /// Failures before the first event throw as above; the caller turns later ones into an error event.
+    /// The answer as the model produces it: frames of tokens, then one done event. Cancelling stops the model's work.
+    /// Failures before the first part throw as above; the caller turns later ones into an error event.
     /// </summary>
-    IAsyncEnumerable<Endpoints.ChatStreamEvent> StreamChatAsync(ChatRequest request, CancellationToken cancellationToken);
+    IAsyncEnumerable<ChatStreamPart> StreamChatAsync(ChatRequest request, CancellationToken cancellationToken);
 }
