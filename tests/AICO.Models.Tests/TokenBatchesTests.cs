@@ -182,8 +182,15 @@ public class TokenBatchesTests
         async IAsyncEnumerable<string> Silent([EnumeratorCancellation] CancellationToken cancellationToken = default)
         {
             yield return "t0 ";
-            using var registration = cancellationToken.Register(() => cancelled.TrySetResult());
-            await Task.Delay(Timeout.Infinite, cancellationToken);
+            try
+            {
+                await Task.Delay(Timeout.Infinite, cancellationToken);
+            }
+            catch (OperationCanceledException)
+            {
+                cancelled.TrySetResult();
+                throw;
+            }
         }
 
         ValueTask Fail(IReadOnlyList<string> batch, CancellationToken cancellationToken) => ValueTask.FromException(new IOException("the bus connection was lost"));
