@@ -37,19 +37,13 @@ public sealed class ModelServiceRequestHandler(EmbeddingEngine embeddings, ChatS
 
     /// <summary>
     /// Streams the answer: the pieces go to <paramref name="onTokens"/> as the backend produces them, each call with
-    /// every piece produced since the last call returned (<see cref="TokenBatches"/>); the reply is the whole answer.
+    /// the pieces gathered since the last call (<see cref="TokenBatches"/>); the reply is the whole answer.
     /// </summary>
     public Task<ModelServiceReply> StreamChatAsync(
         ReadOnlyMemory<byte> payload, Func<IReadOnlyList<string>, CancellationToken, ValueTask> onTokens, CancellationToken cancellationToken) =>
         GuardAsync(payload, ModelServiceJsonContext.Default.ChatRequest, async request =>
         {
-            var tokens = new List<string>();
-            await foreach (var batch in TokenBatches.ReadAsync(chat.StreamAsync(request, cancellationToken), cancellationToken))
-            {
-                tokens.AddRange(batch);
-                await onTokens(batch, cancellationToken);
-            }
-
+            var tokens = await TokenBatches.SendAsync(chat.StreamAsync(request, cancellationToken), onTokens, TimeProvider.System, cancellationToken);
             var reply = new ChatReply(request.Model ?? chat.DefaultModel, string.Concat(tokens), tokens);
             return new ModelServiceReply(ModelServiceTopics.ChatReplyType, JsonSerializer.SerializeToUtf8Bytes(reply, ModelServiceJsonContext.Default.ChatReply));
         }, cancellationToken);

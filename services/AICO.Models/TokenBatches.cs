@@ -1,63 +1,152 @@
-using System.Runtime.CompilerServices;
-using System.Threading.Channels;
-
 namespace AICO.Models;
 
 /// <summary>
-/// Reads a token sequence on its own task and hands out everything already produced as one batch, in order. A token
-/// that arrives while the consumer waits leaves alone at once; tokens produced while the consumer was busy (sending the
-/// last batch, or waiting for the requester's credit) leave together, so a fast model costs one bus frame per batch,
-/// not one per token. At most <see cref="MaxBatchChars"/> characters per batch (or one token, if larger); the reading
-/// stops (and so does the backend, through its connection) while <see cref="MaxWaitingTokens"/> wait.
+/// Sends a token sequence in batches from the task that reads it, with no hand-off: a token that finds the stream idle
+/// leaves at once, on the thread that read it. A stream sends at most one batch per <see cref="MinFrameGap"/>, because
+/// every frame costs the bus CPU on several threads of three processes (docs/decisions.md, issue 10): a model slower
+/// than one token per gap (every local model) is never held, while the tokens of a faster source are gathered while the
+/// gap runs. While a batch waits for the requester's credit, reading goes on into the next one; at
+/// <see cref="MaxBatchChars"/> characters the reading (and so the backend, through its connection) waits too.
 /// </summary>
 internal static class TokenBatches
 {
-    public const int MaxWaitingTokens = 256;
     public const int MaxBatchChars = 16 * 1024;
 
-    public static async IAsyncEnumerable<IReadOnlyList<string>> ReadAsync(IAsyncEnumerable<string> tokens, [EnumeratorCancellation] CancellationToken cancellationToken)
+    public static readonly TimeSpan MinFrameGap = TimeSpan.FromMilliseconds(1);
+
+    /// <summary>Sends every token through <paramref name="send"/> in order; returns them all once the last batch is sent.</summary>
+    public static async Task<List<string>> SendAsync(
+        IAsyncEnumerable<string> tokens, Func<IReadOnlyList<string>, CancellationToken, ValueTask> send, TimeProvider time, CancellationToken cancellationToken)
     {
-        var waiting = Channel.CreateBounded<string>(new BoundedChannelOptions(MaxWaitingTokens) { SingleReader = true, SingleWriter = true });
+        var all = new List<string>();
+        var pending = new List<string>();
+        var pendingChars = 0;
+        long? lastSend = null;
+        Task? sending = null;
+        Task<bool>? waiting = null;
+
+        // Stopped on every way out, so a source still waiting (a model silent between tokens) ends before it is disposed.
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        var pump = Task.Run(() => PumpAsync(tokens, waiting.Writer, stop.Token), CancellationToken.None);
+        var source = tokens.GetAsyncEnumerator(stop.Token);
         try
         {
-            // Not cancelled itself: a cancel stops the pump, which completes the channel; its failure surfaces below.
-            while (await waiting.Reader.WaitToReadAsync(CancellationToken.None).ConfigureAwait(false))
+            while (true)
             {
-                var batch = new List<string>();
-                var chars = 0;
-                while (chars < MaxBatchChars && waiting.Reader.TryRead(out var token))
+                var next = source.MoveNextAsync();
+                bool more;
+                if (next.IsCompleted)
                 {
-                    batch.Add(token);
-                    chars += token.Length;
+                    more = next.GetAwaiter().GetResult();
+                }
+                else
+                {
+                    // The source has to wait: the moment to send what is gathered, or to wait for a token, a credit or the gap.
+                    waiting = next.AsTask();
+                    while (!waiting.IsCompleted)
+                    {
+                        if (sending is not null)
+                        {
+                            await Task.WhenAny(waiting, sending).ConfigureAwait(false);
+                            if (sending.IsCompleted)
+                            {
+                                var sent = sending;
+                                sending = null;
+                                await sent.ConfigureAwait(false);
+                            }
+                        }
+                        else if (pending.Count == 0)
+                        {
+                            break;
+                        }
+                        else if (GapLeft() is var left && left > TimeSpan.Zero)
+                        {
+                            // Whole milliseconds: a Task.Delay of less than one would complete at once.
+                            await Task.WhenAny(waiting, Task.Delay(TimeSpan.FromMilliseconds(Math.Ceiling(left.TotalMilliseconds)), time, CancellationToken.None)).ConfigureAwait(false);
+                        }
+                        else
+                        {
+                            sending = Send();
+                        }
+                    }
+
+                    more = await waiting.ConfigureAwait(false);
+                    waiting = null;
                 }
 
-                yield return batch;
+                if (!more)
+                {
+                    break;
+                }
+
+                var token = source.Current;
+                all.Add(token);
+                pending.Add(token);
+                pendingChars += token.Length;
+                if (sending is { IsCompleted: true } done)
+                {
+                    sending = null;
+                    await done.ConfigureAwait(false);
+                }
+
+                if (pendingChars >= MaxBatchChars && sending is not null)
+                {
+                    var sent = sending;
+                    sending = null;
+                    await sent.ConfigureAwait(false);
+                }
+
+                if (sending is null && (pendingChars >= MaxBatchChars || GapLeft() <= TimeSpan.Zero))
+                {
+                    sending = Send();
+                }
             }
 
-            await pump.ConfigureAwait(false); // the backend's failure or the cancel, if any
-        }
-        finally
-        {
-            // The consumer stopped early (its caller went away, or sending failed): stop the backend too.
-            await stop.CancelAsync().ConfigureAwait(false);
-            await pump.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
-        }
-    }
-
-    private static async Task PumpAsync(IAsyncEnumerable<string> tokens, ChannelWriter<string> into, CancellationToken cancellationToken)
-    {
-        try
-        {
-            await foreach (var token in tokens.WithCancellation(cancellationToken).ConfigureAwait(false))
+            if (sending is not null)
             {
-                await into.WriteAsync(token, cancellationToken).ConfigureAwait(false);
+                await sending.ConfigureAwait(false);
+                sending = null;
             }
+
+            if (pending.Count > 0 && Send() is { } last)
+            {
+                await last.ConfigureAwait(false);
+            }
+
+            return all;
         }
         finally
         {
-            into.TryComplete();
+            await stop.CancelAsync().ConfigureAwait(false);
+            if (waiting is not null)
+            {
+                await ((Task)waiting).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            }
+
+            if (sending is not null)
+            {
+                await sending.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            }
+
+            await source.DisposeAsync().ConfigureAwait(false);
+        }
+
+        TimeSpan GapLeft() => lastSend is { } at ? MinFrameGap - time.GetElapsedTime(at) : TimeSpan.Zero;
+
+        // Null when the batch left at once (credit in hand), else the send still waiting for credit.
+        Task? Send()
+        {
+            var batch = pending;
+            pending = [];
+            pendingChars = 0;
+            lastSend = time.GetTimestamp();
+            var sent = send(batch, cancellationToken);
+            if (sent.IsCompletedSuccessfully)
+            {
+                sent.GetAwaiter().GetResult();
+                return null;
+            }
+
+            return sent.AsTask();
         }
     }
 }

@@ -23,7 +23,7 @@ namespace AICO.Benchmarks;
 /// same stand-in. Broker, model service worker and gateway run in this process, every hop a real loopback socket.
 /// Direct and gateway requests alternate in blocks so both see the same load. Measures time to the first and to the
 /// last token and tokens/s over the second half of the answer (flat out with a short and a long answer, and paced
-/// like a fast local model), and how long after the HTTP client goes away the stand-in sees its request cancelled
+/// like a fast local model, and a sweep of paces up to flat out), the process CPU per token of each path, and how long after the HTTP client goes away the stand-in sees its request cancelled
 /// (model paced, and model silent after its first token). Options: --requests N (200), --tokens N (100),
 /// --long-tokens N (20000).
 /// </summary>
@@ -81,6 +81,26 @@ internal static class ChatStreamBenchmark
         ollama.DripInterval = TimeSpan.FromMilliseconds(5);
         var paced = await CompareAsync(20, viaDirect, viaChatClient, viaBus, viaGateway);
 
+        // Pace sweep: up to which token rate the pipeline keeps up (about 200 ms of answer per request at each pace).
+        var sweep = new List<(string Pace, int Tokens, Samples[] Runs)>();
+        foreach (var (interval, count) in new[] { (1.0, 200), (0.1, 2_000), (0.01, 20_000) })
+        {
+            ollama.DripTokens = count;
+            ollama.DripInterval = TimeSpan.FromMilliseconds(interval);
+            sweep.Add(($"{interval:0.##} ms per token ({1000 / interval:N0}/s)", count, await CompareAsync(10, viaDirect, viaChatClient, viaBus, viaGateway)));
+        }
+
+        sweep.Add(("flat out", longTokens, flatLong));
+
+        ollama.DripTokens = longTokens;
+        ollama.DripInterval = TimeSpan.Zero;
+        var cpu = await CpuPerTokenAsync(
+            ("the stand-in alone: its bytes read and dropped, nothing parsed", (model, prompt) => DiscardedLines(direct, model, prompt)),
+            ("stand-in /api/chat directly (baseline)", viaDirect),
+            ("the model service's own read: IChatClient (OllamaSharp) -> stand-in, no bus", viaChatClient),
+            ("bus stream request -> model service -> stand-in (no HTTP)", viaBus),
+            ("HTTP -> gateway -> bus -> model service -> stand-in", viaGateway));
+
         ollama.DripTokens = 100_000;
         ollama.DripInterval = TimeSpan.FromMilliseconds(20);
         var rawCancel = await DisconnectAsync(ollama, FakeOllamaServer.DripModel, viaDirect, 20);
@@ -101,6 +121,23 @@ internal static class ChatStreamBenchmark
         }
 
         Console.WriteLine();
+        Console.WriteLine("| stand-in pace | answer | direct tokens/s, second half, p50 | bus: first token added, p50 ms | bus: tokens/s ratio to direct | HTTP: first token added, p50 ms | HTTP: tokens/s ratio to direct |");
+        Console.WriteLine("| --- | ---: | ---: | ---: | ---: | ---: | ---: |");
+        foreach (var (pace, count, runs) in sweep)
+        {
+            Console.WriteLine($"| {pace} | {count:N0} | {P(runs[0].TokensPerSecond, 0.5):N0} | {Added(runs[2], runs[0]):+0.000;-0.000} | {Ratio(runs[2], runs[0]):0.00}x | {Added(runs[3], runs[0]):+0.000;-0.000} | {Ratio(runs[3], runs[0]):0.00}x |");
+        }
+
+        Console.WriteLine();
+        Console.WriteLine($"| path, flat out, {longTokens:N0} tokens x {CpuRequests} x 2 rounds | tokens/s, whole answer | process CPU us per token | added by this stage, us per token | cores busy |");
+        Console.WriteLine("| --- | ---: | ---: | ---: | ---: |");
+        for (var i = 0; i < cpu.Count; i++)
+        {
+            var added = i == 0 ? "" : i == 2 ? $"{cpu[2].CpuPerToken - cpu[0].CpuPerToken:+0.00;-0.00} (vs the stand-in alone)" : $"{cpu[i].CpuPerToken - cpu[i - 1].CpuPerToken:+0.00;-0.00}";
+            Console.WriteLine($"| {cpu[i].Path} | {cpu[i].Rate:N0} | {cpu[i].CpuPerToken:0.00} | {added} | {cpu[i].Cores:0.00} |");
+        }
+
+        Console.WriteLine();
         Console.WriteLine("| client goes away after the first token | path | stand-in sees the disconnect, p50 ms | max ms |");
         Console.WriteLine("| --- | --- | ---: | ---: |");
         foreach (var (pace, raw, full) in new[] { ("20 ms per token", rawCancel, fullCancel), ("silent after the first token", rawSilentCancel, fullSilentCancel) })
@@ -115,6 +152,41 @@ internal static class ChatStreamBenchmark
         Directory.Delete(data, recursive: true);
         return 0;
     }
+
+    private const int CpuRequests = 5;
+
+    /// <summary>
+    /// The whole process's CPU time per token (everything runs in this process), path by path in alternating rounds:
+    /// what each stage of the pipeline costs, and so the rate 2 cores allow it at most.
+    /// </summary>
+    private static async Task<List<(string Path, double Rate, double CpuPerToken, double Cores)>> CpuPerTokenAsync(params (string Name, StreamPath Path)[] paths)
+    {
+        var totals = paths.Select(_ => (Tokens: 0L, Cpu: TimeSpan.Zero, Wall: TimeSpan.Zero)).ToArray();
+        for (var round = 0; round < 2; round++)
+        {
+            for (var p = 0; p < paths.Length; p++)
+            {
+                var cpu = Environment.CpuUsage.TotalTime;
+                var start = Stopwatch.GetTimestamp();
+                var tokens = 0L;
+                for (var i = 0; i < CpuRequests; i++)
+                {
+                    await foreach (var _ in paths[p].Path(FakeOllamaServer.DripModel, "bench"))
+                    {
+                        tokens++;
+                    }
+                }
+
+                totals[p] = (totals[p].Tokens + tokens, totals[p].Cpu + (Environment.CpuUsage.TotalTime - cpu), totals[p].Wall + Stopwatch.GetElapsedTime(start));
+            }
+        }
+
+        return paths.Select((path, p) => (path.Name, totals[p].Tokens / totals[p].Wall.TotalSeconds, totals[p].Cpu.TotalMicroseconds / totals[p].Tokens, totals[p].Cpu / totals[p].Wall)).ToList();
+    }
+
+    private static double Added(Samples s, Samples baseline) => P(s.FirstToken, 0.5) - P(baseline.FirstToken, 0.5);
+
+    private static double Ratio(Samples s, Samples baseline) => P(s.TokensPerSecond, 0.5) / P(baseline.TokensPerSecond, 0.5);
 
     /// <summary>One way to ask the stand-in's model for a streamed answer to a prompt.</summary>
     internal delegate IAsyncEnumerable<string> StreamPath(string model, string prompt);
@@ -207,6 +279,21 @@ internal static class ChatStreamBenchmark
             }
 
             yield return chunk.RootElement.GetProperty("message").GetProperty("content").GetString()!;
+        }
+    }
+
+    /// <summary>The least a reader can do: one (empty) item per NDJSON line, nothing parsed.</summary>
+    private static async IAsyncEnumerable<string> DiscardedLines(HttpClient direct, string model, string prompt)
+    {
+        await using var stream = await OpenAsync(direct, "/api/chat", model, prompt);
+        var buffer = new byte[64 * 1024];
+        int read;
+        while ((read = await stream.ReadAsync(buffer)) > 0)
+        {
+            for (var lines = buffer.AsSpan(0, read).Count((byte)'\n'); lines > 0; lines--)
+            {
+                yield return "";
+            }
         }
     }
 

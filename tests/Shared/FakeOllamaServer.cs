@@ -20,7 +20,7 @@ namespace AICO.TestSupport;
 /// for real. It answers "Echo: " followed by the last user message, in several pieces. The model "missing" gets
 /// Ollama's 404 "model not found" answer; the model "silent" never answers,
 /// the model "slow" answers after a delay. For streaming: "drip" writes <see cref="DripTokens"/> tokens
-/// <see cref="DripInterval"/> apart (zero: as fast as its reader takes them), "gated" writes its first token at once and each further one when the test
+/// <see cref="DripInterval"/> apart on average (zero: as fast as its reader takes them), "gated" writes its first token at once and each further one when the test
 /// releases <see cref="Gate"/>, "flood" writes 1 KiB tokens as fast as its reader takes them (until it stops).
 /// Every token written and every request its client abandoned is recorded, with the time.
 /// </summary>
@@ -155,11 +155,18 @@ public sealed class FakeOllamaServer : IAsyncDisposable
         {
             var count = model == FloodModel ? int.MaxValue : DripTokens;
             var flood = new string('x', FloodTokenBytes);
+            var started = Stopwatch.GetTimestamp();
             for (var i = 0; i < count; i++)
             {
                 if (i > 0 && model == DripModel && DripInterval > TimeSpan.Zero)
                 {
-                    await Task.Delay(DripInterval, aborted);
+                    // Token i is due at start + i * interval: under a millisecond apart, the tokens due leave together
+                    // each millisecond (a timer has no finer grain), so the rate is still the one asked for.
+                    var due = i * DripInterval - Stopwatch.GetElapsedTime(started);
+                    if (due > TimeSpan.Zero)
+                    {
+                        await Task.Delay(TimeSpan.FromMilliseconds(Math.Ceiling(due.TotalMilliseconds)), aborted);
+                    }
                 }
                 else if (i > 0 && model == GatedModel)
                 {
