@@ -131,6 +131,7 @@ internal sealed class LogPipelineUnderTest : IAsyncDisposable
             (GC.CollectionCount(0), GC.CollectionCount(1), GC.CollectionCount(2), GC.GetTotalPauseDuration(), GC.GetTotalAllocatedBytes());
         var threads = ThreadCpuTimes.Take();
         using var sampler = sampleAllocations ? new AllocationSampler() : null;
+        var startedAt = DateTimeOffset.UtcNow;
         var started = Stopwatch.GetTimestamp();
         // The writer's wait for this round's first batch counts from the round's start only.
         var waitingBefore = _consumer.WaitingSince is var since and > 0 ? started - since : 0;
@@ -144,6 +145,13 @@ internal sealed class LogPipelineUnderTest : IAsyncDisposable
 
         var byThread = ThreadCpuTimes.Take().Since(threads);
         MeasuredRecords += total;
+        var firstWrite = Database.Execute(c =>
+        {
+            using var command = c.CreateCommand();
+            command.CommandText = "SELECT min(created_at) FROM logs WHERE id > $after";
+            command.Parameters.AddWithValue("$after", _roundAfterId);
+            return LogTimestamps.Parse((string)command.ExecuteScalar()!);
+        });
         double Share(long ticks) => Stopwatch.GetElapsedTime(0, ticks) / elapsed;
         return new PipelineRound(
             total / elapsed.TotalSeconds,
@@ -155,6 +163,7 @@ internal sealed class LogPipelineUnderTest : IAsyncDisposable
             Share(_consumer.WaitingTicks - waiting - waitingBefore),
             _consumer.Indexing.Indexer.IndexedRows - indexed,
             JitInfo.GetCompiledMethodCount() - compiled,
+            (firstWrite - startedAt).TotalMilliseconds,
             $"gen0 {GC.CollectionCount(0) - gen0}, gen1 {GC.CollectionCount(1) - gen1}, gen2 {GC.CollectionCount(2) - gen2}, " +
             $"paused {(GC.GetTotalPauseDuration() - paused).TotalMilliseconds:F0} ms, {(GC.GetTotalAllocatedBytes() - allocated) / (double)total:F0} B allocated per record",
             string.Join(", ", byThread.Take(6).Select(t => $"{t.Name} {t.Seconds / elapsed.TotalSeconds:P0}")));
@@ -379,4 +388,4 @@ internal sealed class LogPipelineUnderTest : IAsyncDisposable
 /// <summary>One measured flat-out round of the pipeline and where its time went.</summary>
 internal sealed record PipelineRound(
     double Rate, double Cores, double RowsPerTransaction, double WriterBusy, double WriterReplying, double WriterIndexing, double WriterWaiting, long RowsIndexed,
-    long MethodsCompiled, string Gc, string CpuByThread);
+    long MethodsCompiled, double FirstWriteMs, string Gc, string CpuByThread);

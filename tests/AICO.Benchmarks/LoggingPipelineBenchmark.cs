@@ -85,7 +85,7 @@ internal static class LoggingPipelineBenchmark
                 Console.WriteLine($"round {round + 1}: {(pipelineOnly ? "" : $"plain {plain[^1]:N0}, raw {raw[^1]:N0}, raw FULL {full[^1]:N0}, raw replay {replay[^1]:N0}, ")}pipeline {measured.Rate:N0} records/s" +
                     (pipelineOnly ? "" : $" ({measured.Rate / raw[^1]:F2}x)") +
                     $"; pipeline: {measured.Cores:F2} cores busy, {measured.RowsPerTransaction:N0} rows per transaction, writer committing {measured.WriterBusy:P0}, " +
-                    $"replying {measured.WriterReplying:P1}, indexing {measured.WriterIndexing:P1} ({measured.RowsIndexed:N0} rows), waiting for batches {measured.WriterWaiting:P1}, {measured.MethodsCompiled} methods compiled; " +
+                    $"replying {measured.WriterReplying:P1}, indexing {measured.WriterIndexing:P1} ({measured.RowsIndexed:N0} rows), waiting for batches {measured.WriterWaiting:P1} (first batch written {measured.FirstWriteMs:F0} ms after the round began), {measured.MethodsCompiled} methods compiled; " +
                     $"GC {measured.Gc}; CPU by thread {measured.CpuByThread}");
             }
 
