@@ -29,6 +29,11 @@ internal sealed class LogConsumer(IBusClient bus, EncryptedDatabase database, Lo
     private long _committedRows;
     private long _transactions;
     private long _writingTicks;
+    private long _replyingTicks;
+    private long _indexingTicks;
+    private long _waitingTicks;
+    private long _waitingSince;
+    private long _lastCommitTimestamp;
 
     private const string NotCheckedYet = "database not checked yet";
 
@@ -51,6 +56,21 @@ internal sealed class LogConsumer(IBusClient bus, EncryptedDatabase database, Lo
 
     /// <summary>Time spent committing (the writer busy), in Stopwatch ticks: shows whether the writer is the pipeline's limit.</summary>
     internal long WritingTicks => Interlocked.Read(ref _writingTicks);
+
+    /// <summary>Time the writer thread spent answering producers after its commits, in Stopwatch ticks.</summary>
+    internal long ReplyingTicks => Interlocked.Read(ref _replyingTicks);
+
+    /// <summary>Time the writer thread spent indexing for grep in its idle moments, in Stopwatch ticks.</summary>
+    internal long IndexingTicks => Interlocked.Read(ref _indexingTicks);
+
+    /// <summary>Time the writer thread waited for a batch with nothing queued, in Stopwatch ticks.</summary>
+    internal long WaitingTicks => Interlocked.Read(ref _waitingTicks);
+
+    /// <summary>When the writer's current wait for a batch began (Stopwatch timestamp), or 0 while it works.</summary>
+    internal long WaitingSince => Interlocked.Read(ref _waitingSince);
+
+    /// <summary>When the last transaction committed (Stopwatch timestamp).</summary>
+    internal long LastCommitTimestamp => Interlocked.Read(ref _lastCommitTimestamp);
 
     internal LogSearchIdleIndexing Indexing => _indexing;
 
@@ -145,11 +165,18 @@ internal sealed class LogConsumer(IBusClient bus, EncryptedDatabase database, Lo
         while (true)
         {
             // Idle: index logged rows for grep, a step at a time, giving way as soon as a batch is queued.
+            var idle = Stopwatch.GetTimestamp();
             _indexing.WhileIdle(() => reader.TryPeek(out _), cancellationToken);
+            var waiting = Stopwatch.GetTimestamp();
+            Interlocked.Add(ref _indexingTicks, waiting - idle);
+            Interlocked.Exchange(ref _waitingSince, waiting);
             if (!Wait(reader.WaitToReadAsync(cancellationToken)))
             {
                 break;
             }
+
+            Interlocked.Exchange(ref _waitingSince, 0);
+            Interlocked.Add(ref _waitingTicks, Stopwatch.GetTimestamp() - waiting);
 
             pending.Clear();
             var rows = 0;
@@ -161,10 +188,13 @@ internal sealed class LogConsumer(IBusClient bus, EncryptedDatabase database, Lo
 
             var started = Stopwatch.GetTimestamp();
             var acks = Wait(CommitAsync(pending, cancellationToken));
-            Interlocked.Add(ref _writingTicks, Stopwatch.GetTimestamp() - started);
+            var committed = Stopwatch.GetTimestamp();
+            Interlocked.Add(ref _writingTicks, committed - started);
+            Interlocked.Exchange(ref _lastCommitTimestamp, committed);
             _indexing.RowsWritten();
             Interlocked.Add(ref _committedRows, rows);
             Interlocked.Increment(ref _transactions);
+            var replying = Stopwatch.GetTimestamp();
             foreach (var (batch, request) in pending)
             {
                 try
@@ -177,6 +207,8 @@ internal sealed class LogConsumer(IBusClient bus, EncryptedDatabase database, Lo
                     LoggingDiagnostics.Write($"acknowledgement to {batch.Producer} failed: {ex.Message}");
                 }
             }
+
+            Interlocked.Add(ref _replyingTicks, Stopwatch.GetTimestamp() - replying);
         }
     }
 

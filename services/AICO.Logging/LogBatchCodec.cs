@@ -3,7 +3,7 @@ using System.Text;
 namespace AICO.Logging;
 
 /// <summary>
-/// The log batch wire format, version 2: version byte, producer, first sequence and record count (sequences are
+/// The log batch format, version 2 (on the bus usually inside its compressed form, <see cref="CompressedLogBatch"/>): version byte, producer, first sequence and record count (sequences are
 /// contiguous within a batch), then per record: timestamp (unix microseconds, zig-zag delta to the previous record),
 /// level, event id, category (new text or a back-reference to an earlier record's), message, a flags byte, then the
 /// exception text, 16-byte trace id, 8-byte span id and extra JSON object when the flags say so.
@@ -49,10 +49,18 @@ public static class LogBatchCodec
         return encoder.Finish();
     }
 
-    /// <summary>Checks the whole payload and keeps it (not a copy) for the writer.</summary>
+    /// <summary>
+    /// Checks the whole payload and keeps it (not a copy) for the writer; a compressed one (<see cref="CompressedLogBatch"/>)
+    /// is unpacked first, so the batch always holds a version-2 payload.
+    /// </summary>
     /// <exception cref="FormatException">The payload is not a well-formed log batch.</exception>
     public static LogBatch Decode(ReadOnlyMemory<byte> payload)
     {
+        if (!payload.IsEmpty && payload.Span[0] == CompressedLogBatch.Version)
+        {
+            payload = CompressedLogBatch.Unpack(payload.Span);
+        }
+
         var reader = new LogBatchReader(payload.Span);
         var producer = Encoding.UTF8.GetString(reader.Producer);
         var (first, count) = (reader.FirstSequence, reader.Count);

@@ -5,12 +5,13 @@ namespace AICO.Logging;
 
 /// <summary>
 /// Writes one batch in the log wire format (see <see cref="LogBatchCodec"/>). Reused by the worker batch after batch,
-/// so encoding allocates only the finished payload.
+/// so encoding allocates only the finished payload (compressing reuses its buffer too).
 /// </summary>
 internal sealed class LogBatchEncoder
 {
     private readonly WireWriter _writer = new(64 * 1024);
     private readonly Dictionary<string, int> _categories = new(StringComparer.Ordinal);
+    private byte[] _packed = [];
     private long _previousMicros;
     private int _remaining;
 
@@ -86,12 +87,24 @@ internal sealed class LogBatchEncoder
 
     public byte[] Finish()
     {
+        CheckComplete();
+        return _writer.ToArray();
+    }
+
+    /// <summary>The batch as it goes on the bus: compressed (<see cref="CompressedLogBatch"/>) when that is smaller.</summary>
+    public byte[] FinishForWire()
+    {
+        CheckComplete();
+        var packed = CompressedLogBatch.TryPack(_writer.WrittenSpan, ref _packed);
+        return packed.IsEmpty ? _writer.ToArray() : packed.ToArray();
+    }
+
+    private void CheckComplete()
+    {
         if (_remaining != 0)
         {
             throw new InvalidOperationException($"{_remaining} records announced in the batch header were not written");
         }
-
-        return _writer.ToArray();
     }
 
     /// <summary>A record of an already decoded or hand-made batch (tests, benchmarks, the dropped-records note).</summary>

@@ -221,7 +221,7 @@ internal sealed class LogShipper
         }
 
         Interlocked.Exchange(ref _nextSequence, first + calls.Length);
-        return new PendingBatch(first, first + calls.Length - 1, calls.Length, _encoder.Finish()) { Oldest = oldest };
+        return new PendingBatch(first, first + calls.Length - 1, calls.Length, _encoder.FinishForWire()) { Oldest = oldest };
     }
 
     private void Send(PendingBatch batch, CancellationToken cancellationToken) =>

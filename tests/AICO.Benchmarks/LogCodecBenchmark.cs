@@ -11,7 +11,8 @@ namespace AICO.Benchmarks;
 /// Which wire format for log batches: the hand-written codec (LogBatchCodec: encoder reused, reader walks the payload
 /// in place) against protobuf with the bus's Google.Protobuf (generated message classes, one object and its strings
 /// per record on both sides). Same 512-record batches, same fields; encode = records to bytes, decode = bytes to
-/// every field the consumer binds (UTF-8 spans for the hand-written reader, strings for protobuf).
+/// every field the consumer binds (UTF-8 spans for the hand-written reader, strings for protobuf). Also the hand-written
+/// batch in its compressed bus form (LZ4), as producers send it.
 /// Usage: logging-codec [batches]
 /// </summary>
 internal static class LogCodecBenchmark
@@ -34,12 +35,16 @@ internal static class LogCodecBenchmark
 
         var handPayload = LogBatchCodec.Encode("gateway/0123456789ab", entries);
         var protoPayload = ToProto(entries).ToByteArray();
+        var scratch = Array.Empty<byte>();
+        var packedPayload = CompressedLogBatch.TryPack(handPayload, ref scratch).ToArray();
         for (var round = 0; round < 2; round++)
         {
             var handEncode = Rate(batches, () => LogBatchCodec.Encode("gateway/0123456789ab", entries).Length);
             var protoEncode = Rate(batches, () => ToProto(entries).ToByteArray().Length);
             var handDecode = Rate(batches, () => WalkHand(handPayload));
             var protoDecode = Rate(batches, () => WalkProto(protoPayload));
+            var packedEncode = Rate(batches, () => CompressedLogBatch.TryPack(LogBatchCodec.Encode("gateway/0123456789ab", entries), ref scratch).Length);
+            var packedDecode = Rate(batches, () => WalkHand(LogBatchCodec.Decode(packedPayload).Payload.Span));
             if (round == 1)
             {
                 Console.WriteLine($"log batch codecs, 512 records per batch, {batches} batches per figure, load {string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3))}:");
@@ -47,6 +52,7 @@ internal static class LogCodecBenchmark
                 Console.WriteLine("| --- | ---: | ---: | ---: |");
                 Console.WriteLine($"| hand-written (LogBatchCodec) | {handPayload.Length:N0} | {handEncode:N0} | {handDecode:N0} |");
                 Console.WriteLine($"| protobuf (Google.Protobuf 3.36, generated classes) | {protoPayload.Length:N0} | {protoEncode:N0} | {protoDecode:N0} |");
+                Console.WriteLine($"| hand-written, LZ4-compressed for the bus (CompressedLogBatch; decode = unpack + check + walk) | {packedPayload.Length:N0} | {packedEncode:N0} | {packedDecode:N0} |");
                 Console.WriteLine($"| ratio hand-written / protobuf | {(double)handPayload.Length / protoPayload.Length:F2} | {handEncode / protoEncode:F2} | {handDecode / protoDecode:F2} |");
             }
         }
@@ -97,7 +103,7 @@ internal static class LogCodecBenchmark
         return batch;
     }
 
-    private static int WalkHand(byte[] payload)
+    private static int WalkHand(ReadOnlySpan<byte> payload)
     {
         var reader = new LogBatchReader(payload);
         var sum = 0;

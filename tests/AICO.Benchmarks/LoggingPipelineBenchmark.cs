@@ -1,7 +1,5 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Runtime;
-using AICO.Bus;
 using AICO.Logging;
 using AICO.LogStore;
 using AICO.Security;
@@ -17,22 +15,23 @@ namespace AICO.Benchmarks;
 ///     (same SQL, same transaction size), no bus;
 /// (2) pipeline: N producer threads, each with its own bus client and bus logger (ILogger.LogInformation) ->
 ///     broker (CURVE + sealed sessions) -> log consumer -> encrypted database.
-/// Reports records/s, the ratio, latency from the ILogger call to the committed row (p50/p99), and records lost.
-/// Usage: logging-pipeline [producers] [records per producer]
+/// Both (and the plain and FULL baselines) in five alternating rounds, each reported as the median and range of its
+/// rounds; the ratio is of the medians. Also latency from the ILogger call to the committed row (p50/p99), records lost
+/// and duplicated, and per pipeline round where the time went (writer, GC, CPU by thread).
+/// Usage: logging-pipeline [producers] [records per producer] [pipeline | pipeline-allocations | neighbours]
 /// </summary>
 internal static class LoggingPipelineBenchmark
 {
     private const int RowsPerTransaction = 5_000;
     private const int PacedRate = 2_000;
+    private const int Rounds = 5;
     private static readonly TimeSpan PacedDuration = TimeSpan.FromSeconds(5);
-    private static readonly (int Min, int Max) WarmupRounds = (3, 6);
-    private static readonly TimeSpan WarmupPause = TimeSpan.FromMilliseconds(500);
-    private const int WarmupSettledMethods = 50;
 
     public static async Task<int> RunAsync(string[] args)
     {
         var producers = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 4;
         var perProducer = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 50_000;
+        var mode = args.ElementAtOrDefault(2);
         var total = producers * perProducer;
         var root = Path.Combine(Path.GetTempPath(), "aico-bench-logging-" + Guid.NewGuid().ToString("N"));
         try
@@ -43,36 +42,79 @@ internal static class LoggingPipelineBenchmark
             var derivation = store.LoadDerivation();
 
             Console.WriteLine($"load before: {Load()}");
-            // Baselines: best of three rounds that alternate, so that the disk and other processes hit all alike.
-            // "logging-pipeline N M pipeline" runs the pipeline alone (for a profiler).
-            double plain = double.NaN, raw = double.NaN, full = double.NaN, fts = double.NaN;
-            if (args.ElementAtOrDefault(2) != "pipeline")
+            if (mode == "neighbours")
             {
-                plain = raw = full = 0;
-                for (var round = 0; round < 3; round++)
+                return WriterNeighbourExperiment.Run(root, derivation, producers, perProducer);
+            }
+
+            await using var pipeline = await LogPipelineUnderTest.StartAsync(paths, derivation, producers, perProducer, RowsPerTransaction);
+            var warmup = await pipeline.WarmUpAsync();
+            Console.WriteLine($"pipeline warm-up: {warmup} rounds of {perProducer:N0} records per producer");
+
+            // Rounds alternate every path, so that the disk, the JIT and other processes hit all alike; each round starts
+            // settled (the pipeline's earlier rows indexed, garbage collected) and every path reports the median of its
+            // rounds with the range. "logging-pipeline N M pipeline" runs only the pipeline's rounds (for a profiler),
+            // "pipeline-allocations" also samples what each round allocates, by type.
+            var pipelineOnly = mode is "pipeline" or "pipeline-allocations";
+            var plain = new List<double>();
+            var raw = new List<double>();
+            var full = new List<double>();
+            var flatOut = new List<PipelineRound>();
+            for (var round = 0; round < Rounds; round++)
+            {
+                if (!pipelineOnly)
                 {
-                    plain = Math.Max(plain, PlainSqlCipher(Path.Combine(root, $"plain-{round}.db"), derivation, total));
-                    raw = Math.Max(raw, Raw(Path.Combine(root, $"raw-{round}.db"), derivation, producers, perProducer));
-                    full = Math.Max(full, Raw(Path.Combine(root, $"raw-full-{round}.db"), derivation, producers, perProducer, durableInterval: TimeSpan.Zero));
+                    await pipeline.SettleAsync();
+                    plain.Add(PlainSqlCipher(Path.Combine(root, $"plain-{round}.db"), derivation, total));
+                    LogPipelineUnderTest.Collect();
+                    raw.Add(Raw(Path.Combine(root, $"raw-{round}.db"), derivation, producers, perProducer));
+                    LogPipelineUnderTest.Collect();
+                    full.Add(Raw(Path.Combine(root, $"raw-full-{round}.db"), derivation, producers, perProducer, durableInterval: TimeSpan.Zero));
                 }
 
+                var measured = await pipeline.MeasureFlatOutAsync(sampleAllocations: mode == "pipeline-allocations");
+                flatOut.Add(measured);
+                Console.WriteLine($"round {round + 1}: {(pipelineOnly ? "" : $"plain {plain[^1]:N0}, raw {raw[^1]:N0}, raw FULL {full[^1]:N0}, ")}pipeline {measured.Rate:N0} records/s" +
+                    (pipelineOnly ? "" : $" ({measured.Rate / raw[^1]:F2}x)") +
+                    $"; pipeline: {measured.Cores:F2} cores busy, {measured.RowsPerTransaction:N0} rows per transaction, writer committing {measured.WriterBusy:P0}, " +
+                    $"replying {measured.WriterReplying:P1}, indexing {measured.WriterIndexing:P1} ({measured.RowsIndexed:N0} rows), waiting for batches {measured.WriterWaiting:P1}, {measured.MethodsCompiled} methods compiled; " +
+                    $"GC {measured.Gc}; CPU by thread {measured.CpuByThread}");
+            }
+
+            double fts = double.NaN;
+            if (!pipelineOnly)
+            {
+                await pipeline.SettleAsync();
                 fts = Raw(Path.Combine(root, "raw-fts.db"), derivation, producers, perProducer, FtsInTransaction);
             }
 
-            var pipeline = await PipelineAsync(paths, derivation, producers, perProducer);
+            var (pacedRate, paced) = await pipeline.PacedAsync(PacedRate, PacedDuration);
+            var latencies = pipeline.Latencies("module = 'Producer'");
+            var lost = pipeline.MeasuredRecords - latencies.Count;
+            var duplicates = pipeline.Duplicates();
+            if (pipeline.Dropped > 0)
+            {
+                Console.Error.WriteLine($"{pipeline.Dropped} records were dropped by full buffers");
+            }
 
-            Console.WriteLine($"logging pipeline: {producers} producers x {perProducer:N0} records = {total:N0} records, SQLCipher 4, WAL, a commit forced to disk at most every second (synchronous=FULL, else NORMAL), {RowsPerTransaction} rows per transaction at most");
+            var rates = flatOut.ConvertAll(r => r.Rate);
+            var medianRaw = Median(raw);
+            Console.WriteLine($"logging pipeline: {producers} producers x {perProducer:N0} records = {total:N0} records per round, {Rounds} alternating rounds (median, range), SQLCipher 4, WAL, a commit forced to disk at most every second (synchronous=FULL, else NORMAL), {RowsPerTransaction} rows per transaction at most");
             Console.WriteLine($"load after: {Load()}");
-            Console.WriteLine("| path | records/s | ratio to raw writer | latency p50 | latency p99 | lost | duplicates |");
-            Console.WriteLine("| --- | ---: | ---: | ---: | ---: | ---: | ---: |");
-            Console.WriteLine($"| plain SQLCipher: same rows into a one-index table (timestamp, level, category, message) | {plain:N0} | {plain / raw:F2} | - | - | - | - |");
-            Console.WriteLine($"| raw: batch writer straight into the encrypted DB | {raw:N0} | 1.00 | - | - | - | - |");
-            Console.WriteLine($"| raw writer, every commit forced to disk (synchronous=FULL, as before) | {full:N0} | {full / raw:F2} | - | - | - | - |");
-            Console.WriteLine($"| raw writer + trigram FTS5 of message kept in the same transaction | {fts:N0} | {fts / raw:F2} | - | - | - | - |");
-            Console.WriteLine($"| pipeline: ILogger -> bus logger -> broker -> consumer -> encrypted DB (flat out) | {pipeline.Rate:N0} | {pipeline.Rate / raw:F2} | {pipeline.P50:F0} ms | {pipeline.P99:F0} ms | {pipeline.Lost} | {pipeline.Duplicates} |");
-            Console.WriteLine($"pipeline flat out kept {pipeline.Cores:F2} of {Environment.ProcessorCount} cores busy (process CPU time / wall time); the consumer wrote {pipeline.RowsPerTransaction:N0} rows per transaction on average");
-            Console.WriteLine($"| pipeline, paced ({pipeline.PacedRate:N0} records/s, {pipeline.PacedCount:N0} records) | - | - | {pipeline.PacedP50:F0} ms | {pipeline.PacedP99:F0} ms | - | - |");
-            return pipeline.Lost == 0 && pipeline.Duplicates == 0 ? 0 : 1;
+            Console.WriteLine("| path | records/s (median) | range | ratio to raw writer (medians) | latency p50 | latency p99 | lost | duplicates |");
+            Console.WriteLine("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
+            Console.WriteLine($"| plain SQLCipher: same rows into a one-index table (timestamp, level, category, message) | {Median(plain):N0} | {Range(plain)} | {Median(plain) / medianRaw:F2} | - | - | - | - |");
+            Console.WriteLine($"| raw: batch writer straight into the encrypted DB | {medianRaw:N0} | {Range(raw)} | 1.00 | - | - | - | - |");
+            Console.WriteLine($"| raw writer, every commit forced to disk (synchronous=FULL, as before) | {Median(full):N0} | {Range(full)} | {Median(full) / medianRaw:F2} | - | - | - | - |");
+            Console.WriteLine($"| raw writer + trigram FTS5 of message kept in the same transaction (one round) | {fts:N0} | - | {fts / medianRaw:F2} | - | - | - | - |");
+            Console.WriteLine($"| pipeline: ILogger -> bus logger -> broker -> consumer -> encrypted DB (flat out) | {Median(rates):N0} | {Range(rates)} | {Median(rates) / medianRaw:F2} | {Percentile(latencies, 0.50):F0} ms | {Percentile(latencies, 0.99):F0} ms | {lost} | {duplicates} |");
+            Console.WriteLine($"| pipeline, paced ({pacedRate:N0} records/s, {paced.Count:N0} records) | - | - | - | {Percentile(paced, 0.50):F0} ms | {Percentile(paced, 0.99):F0} ms | - | - |");
+            if (!pipelineOnly)
+            {
+                Console.WriteLine($"pipeline / raw writer per round: {string.Join(", ", flatOut.Select((r, i) => $"{r.Rate / raw[i]:F2}"))}; best of {Rounds}: pipeline {rates.Max():N0}, raw {raw.Max():N0} ({rates.Max() / raw.Max():F2}x)");
+            }
+
+            return lost == 0 && duplicates == 0 ? 0 : 1;
         }
         finally
         {
@@ -84,11 +126,19 @@ internal static class LoggingPipelineBenchmark
         }
     }
 
+    private static double Median(List<double> values)
+    {
+        var sorted = values.Order().ToList();
+        return sorted.Count == 0 ? double.NaN : sorted.Count % 2 == 1 ? sorted[sorted.Count / 2] : (sorted[sorted.Count / 2 - 1] + sorted[sorted.Count / 2]) / 2;
+    }
+
+    private static string Range(List<double> values) => values.Count == 0 ? "-" : $"{values.Min():N0}-{values.Max():N0}";
+
     private const string FtsInTransaction =
         "CREATE VIRTUAL TABLE logs_fts USING fts5 (message, content = 'logs', content_rowid = 'id', tokenize = 'trigram'); " +
         "CREATE TRIGGER logs_fts_insert AFTER INSERT ON logs BEGIN INSERT INTO logs_fts (rowid, message) VALUES (new.id, new.message); END";
 
-    private static double Raw(string path, KeyDerivation derivation, int producers, int perProducer, string? setup = null, TimeSpan? durableInterval = null)
+    internal static double Raw(string path, KeyDerivation derivation, int producers, int perProducer, string? setup = null, TimeSpan? durableInterval = null)
     {
         var database = new EncryptedDatabase(new StorageOptions(path, derivation.DatabaseKey()));
         database.Migrate();
@@ -217,192 +267,6 @@ internal static class LoggingPipelineBenchmark
 
     private static string Load() => File.Exists("/proc/loadavg") ? string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3)) : "n/a";
 
-    private sealed record PipelineResult(
-        double Rate, double Cores, double RowsPerTransaction, double P50, double P99, long Lost, long Duplicates, double PacedRate, int PacedCount, double PacedP50, double PacedP99);
-
-    private static async Task<PipelineResult> PipelineAsync(
-        AicoPaths paths, KeyDerivation derivation, int producers, int perProducer)
-    {
-        var total = (long)producers * perProducer;
-        await using var broker = BenchmarkBroker.Start(derivation);
-        var database = new EncryptedDatabase(StorageOptions.FromKeyStore(paths));
-        database.Migrate();
-
-        BusClient Client(string component)
-        {
-            var client = new BusClient(ComponentKeys.Derive(derivation, component), new BusClientOptions { Endpoint = broker.BoundEndpoint });
-            client.Start();
-            return client;
-        }
-
-        await using var consumerClient = Client(Components.LogConsumer);
-        await using var consumer = new LogConsumer(consumerClient, database, new LogConsumerOptions { MaxRowsPerTransaction = RowsPerTransaction });
-        consumer.Start();
-
-        // Producers of the allowed client components; several may share one (each is its own producer instance).
-        string[] components = [Components.Gateway, Components.ModelService, Components.Cli];
-        var clients = new List<BusClient>();
-        var providers = new List<BusLoggerProvider>();
-        for (var p = 0; p < producers; p++)
-        {
-            var client = Client(components[p % components.Length]);
-            await client.WaitUntilAuthenticatedAsync(CancellationToken.None);
-            // A buffer as large as the run: the measurement is throughput with nothing dropped.
-            var provider = new BusLoggerProvider(new BusLoggingOptions { BufferCapacity = perProducer + 1 });
-            provider.Start(client);
-            clients.Add(client);
-            providers.Add(provider);
-        }
-
-        await WaitAsync(() => providers.All(p => p.Gate?.IsOpen == true), TimeSpan.FromSeconds(60));
-
-        // Warm-up: the same calls through the same pipeline (module "Warmup") in rounds, each followed by a pause for the
-        // runtime's background JIT, until a round and its pause compile at most 50 methods: then the hot code runs fully
-        // optimised (tiered compilation, as BenchmarkDotNet waits for it), as in a long-running service and as for the
-        // raw writer's and the plain insert's best-of-three rounds.
-        var warmed = 0L;
-        var rounds = 0;
-        for (var compiled = JitInfo.GetCompiledMethodCount(); rounds < WarmupRounds.Max; rounds++)
-        {
-            warmed += perProducer;
-            await FlatOutAsync(providers, "AICO.Benchmarks.Warmup", perProducer, () => consumer.CommittedRows >= producers * warmed);
-            await Task.Delay(WarmupPause);
-            var now = JitInfo.GetCompiledMethodCount();
-            var added = now - compiled;
-            compiled = now;
-            if (rounds + 1 >= WarmupRounds.Min && added <= WarmupSettledMethods)
-            {
-                rounds++;
-                break;
-            }
-        }
-
-        var compiledBefore = JitInfo.GetCompiledMethodCount();
-        var cpu = Process.GetCurrentProcess().TotalProcessorTime;
-        var transactions = consumer.Transactions;
-        var writing = consumer.WritingTicks;
-        var watch = Stopwatch.StartNew();
-        await FlatOutAsync(providers, "AICO.Benchmarks.Producer", perProducer, () => consumer.CommittedRows >= producers * warmed + total);
-        watch.Stop();
-        Console.WriteLine($"pipeline warm-up: {rounds} rounds of {perProducer:N0} records per producer; methods compiled during the measured run: {JitInfo.GetCompiledMethodCount() - compiledBefore}");
-        var cores = (Process.GetCurrentProcess().TotalProcessorTime - cpu) / watch.Elapsed;
-        var rowsPerTransaction = total / (double)Math.Max(1, consumer.Transactions - transactions);
-        var writerBusy = Stopwatch.GetElapsedTime(writing, consumer.WritingTicks) / watch.Elapsed;
-        Console.WriteLine($"writer busy {writerBusy:P0} of the flat-out run");
-        foreach (var provider in providers)
-        {
-            await provider.FlushAsync(TimeSpan.FromSeconds(30));
-        }
-
-        // Latency at a steady rate below saturation (at full speed it is only the queue length): 2,000 records/s in all
-        // for 5 s, each producer on a fixed schedule (its i-th record due at i / rate; a late thread catches up).
-        var paced = providers.Select((provider, p) => new Thread(() =>
-        {
-            var logger = provider.CreateLogger("AICO.Benchmarks.Paced");
-            var interval = TimeSpan.FromSeconds(providers.Count / (double)PacedRate);
-            var clock = Stopwatch.StartNew();
-            for (var i = 1; i * interval <= PacedDuration; i++)
-            {
-                while (clock.Elapsed < i * interval)
-                {
-                    Thread.Sleep(1);
-                }
-
-                logger.LogInformation("paced {Number}", i);
-            }
-        })).ToList();
-        var pacedClock = Stopwatch.StartNew();
-        paced.ForEach(t => t.Start());
-        paced.ForEach(t => t.Join());
-        pacedClock.Stop();
-        foreach (var provider in providers)
-        {
-            await provider.FlushAsync(TimeSpan.FromSeconds(30));
-        }
-
-        var pacedLatencies = Latencies(database, "module = 'Paced'");
-
-        var latencies = Latencies(database, "module = 'Producer'");
-        var stored = latencies.Count;
-        var duplicates = database.Execute(c =>
-        {
-            using var command = c.CreateCommand();
-            command.CommandText = "SELECT coalesce(sum(duplicates), 0) FROM log_producers";
-            return Convert.ToInt64(command.ExecuteScalar(), CultureInfo.InvariantCulture);
-        });
-
-        foreach (var provider in providers)
-        {
-            await provider.StopAsync();
-            provider.Dispose();
-        }
-
-        foreach (var client in clients)
-        {
-            await client.DisposeAsync();
-        }
-
-        var dropped = providers.Sum(p => p.Buffer.DroppedTotal);
-        if (dropped > 0)
-        {
-            Console.Error.WriteLine($"{dropped} records were dropped by full buffers");
-        }
-
-        return new PipelineResult(total / watch.Elapsed.TotalSeconds, cores, rowsPerTransaction, Percentile(latencies, 0.50), Percentile(latencies, 0.99), total - stored, duplicates,
-            pacedLatencies.Count / pacedClock.Elapsed.TotalSeconds, pacedLatencies.Count, Percentile(pacedLatencies, 0.50), Percentile(pacedLatencies, 0.99));
-    }
-
-    /// <summary>Every producer logs <paramref name="perProducer"/> records on its own thread as fast as it can; returns when <paramref name="done"/>.</summary>
-    private static async Task FlatOutAsync(List<BusLoggerProvider> providers, string category, int perProducer, Func<bool> done)
-    {
-        var threads = providers.Select((provider, p) => new Thread(() =>
-        {
-            var logger = provider.CreateLogger(category);
-            var name = $"producer-{p}";
-            for (var i = 1; i <= perProducer; i++)
-            {
-                logger.LogInformation("record {Number} of {Producer}", i, name);
-            }
-        })).ToList();
-        threads.ForEach(t => t.Start());
-        threads.ForEach(t => t.Join());
-        await WaitAsync(done, TimeSpan.FromMinutes(5));
-    }
-
-    /// <summary>From the ILogger call (the record's timestamp) to its row being stored (created_at, millisecond resolution).</summary>
-    private static List<double> Latencies(EncryptedDatabase database, string where)
-    {
-        var latencies = database.Execute(c =>
-        {
-            using var command = c.CreateCommand();
-            command.CommandText = $"SELECT timestamp, created_at FROM logs WHERE {where}";
-            using var r = command.ExecuteReader();
-            var list = new List<double>();
-            while (r.Read())
-            {
-                list.Add((LogTimestamps.Parse(r.GetString(1)) - LogTimestamps.Parse(r.GetString(0))).TotalMilliseconds);
-            }
-
-            return list;
-        });
-        latencies.Sort();
-        return latencies;
-    }
-
     private static double Percentile(List<double> sorted, double p) =>
         sorted.Count == 0 ? double.NaN : sorted[Math.Min(sorted.Count - 1, (int)(p * sorted.Count))];
-
-    private static async Task WaitAsync(Func<bool> condition, TimeSpan timeout)
-    {
-        var deadline = DateTime.UtcNow + timeout;
-        while (!condition())
-        {
-            if (DateTime.UtcNow > deadline)
-            {
-                throw new TimeoutException("the pipeline did not deliver in time");
-            }
-
-            await Task.Delay(20);
-        }
-    }
 }

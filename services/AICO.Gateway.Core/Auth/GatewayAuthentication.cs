@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Authentication.JwtBearer;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
 using Microsoft.IdentityModel.Tokens;
 
 namespace AICO.Gateway.Auth;
@@ -8,7 +9,8 @@ internal static class GatewayAuthentication
 {
     /// <summary>
     /// Bearer JWTs signed with the installation key. The user policy (chat, embeddings) admits the user and admin
-    /// roles; the admin policy (logs, admin) only admin.
+    /// roles; the admin policy (logs, admin) only admin. A token that passed is not checked again until it expires
+    /// (<see cref="ValidatedTokenCache"/>).
     /// </summary>
     public static IServiceCollection AddGatewayAuthentication(this IServiceCollection services, byte[] signingKey)
     {
@@ -28,6 +30,11 @@ internal static class GatewayAuthentication
                 RoleClaimType = GatewayTokenIssuer.RoleClaim,
                 NameClaimType = "sub",
             };
+        });
+        services.AddOptions<JwtBearerOptions>(JwtBearerDefaults.AuthenticationScheme).Configure<TimeProvider>((options, time) =>
+        {
+            options.TokenHandlers.Clear();
+            options.TokenHandlers.Add(new ValidatedTokenCache(time));
         });
         services.AddAuthorizationBuilder()
             .AddPolicy(GatewayRoles.AdminPolicy, policy => policy.RequireRole(GatewayRoles.Admin))

@@ -22,7 +22,7 @@ internal sealed class ChatEventStreamResult(IAsyncEnumerable<ChatStreamPart> par
         response.ContentType = ModelEndpoints.EventStream;
         response.Headers.CacheControl = "no-cache";
         context.Features.Get<IHttpResponseBodyFeature>()?.DisableBuffering();
-        await response.StartAsync(aborted);
+        // No StartAsync: the first flush sends the headers and the first event in one write (one segment to wake the client).
         var body = response.BodyWriter;
         var unflushed = 0;
         var first = true;

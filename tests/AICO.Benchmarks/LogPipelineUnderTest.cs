@@ -1,0 +1,296 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Runtime;
+using AICO.Bus;
+using AICO.Logging;
+using AICO.LogStore;
+using AICO.Security;
+using AICO.Storage;
+using Microsoft.Extensions.Logging;
+
+namespace AICO.Benchmarks;
+
+/// <summary>
+/// The whole log pipeline in this process for logging-pipeline: the broker (CURVE + sealed sessions) on loopback, the
+/// log consumer writing its encrypted database, and N producers, each with its own bus client and bus logger. Warmed
+/// up once; then flat-out rounds can be measured between other work, each from a settled state.
+/// </summary>
+internal sealed class LogPipelineUnderTest : IAsyncDisposable
+{
+    private static readonly (int Min, int Max) WarmupRounds = (3, 6);
+    private static readonly TimeSpan WarmupPause = TimeSpan.FromMilliseconds(500);
+    private const int WarmupSettledMethods = 50;
+
+    private readonly BrokerEngine _broker;
+    private readonly BusClient _consumerClient;
+    private readonly LogConsumer _consumer;
+    private readonly List<BusClient> _clients;
+    private readonly List<BusLoggerProvider> _providers;
+    private readonly int _perProducer;
+    private long _expected;
+    private int _rounds;
+
+    private LogPipelineUnderTest(BrokerEngine broker, EncryptedDatabase database, BusClient consumerClient, LogConsumer consumer,
+        List<BusClient> clients, List<BusLoggerProvider> providers, int perProducer)
+    {
+        _broker = broker;
+        Database = database;
+        _consumerClient = consumerClient;
+        _consumer = consumer;
+        _clients = clients;
+        _providers = providers;
+        _perProducer = perProducer;
+    }
+
+    public EncryptedDatabase Database { get; }
+
+    /// <summary>Records the measured rounds logged (module "Producer").</summary>
+    public long MeasuredRecords { get; private set; }
+
+    public static async Task<LogPipelineUnderTest> StartAsync(AicoPaths paths, KeyDerivation derivation, int producers, int perProducer, int rowsPerTransaction)
+    {
+        var broker = BenchmarkBroker.Start(derivation);
+        var database = new EncryptedDatabase(StorageOptions.FromKeyStore(paths));
+        database.Migrate();
+
+        BusClient Client(string component)
+        {
+            var client = new BusClient(ComponentKeys.Derive(derivation, component), new BusClientOptions { Endpoint = broker.BoundEndpoint });
+            client.Start();
+            return client;
+        }
+
+        var consumerClient = Client(Components.LogConsumer);
+        var consumer = new LogConsumer(consumerClient, database, new LogConsumerOptions { MaxRowsPerTransaction = rowsPerTransaction });
+        consumer.Start();
+
+        // Producers of the allowed client components; several may share one (each is its own producer instance).
+        string[] components = [Components.Gateway, Components.ModelService, Components.Cli];
+        var clients = new List<BusClient>();
+        var providers = new List<BusLoggerProvider>();
+        for (var p = 0; p < producers; p++)
+        {
+            var client = Client(components[p % components.Length]);
+            await client.WaitUntilAuthenticatedAsync(CancellationToken.None);
+            // A buffer as large as a round: the measurement is throughput with nothing dropped.
+            var provider = new BusLoggerProvider(new BusLoggingOptions { BufferCapacity = perProducer + 1 });
+            provider.Start(client);
+            clients.Add(client);
+            providers.Add(provider);
+        }
+
+        var pipeline = new LogPipelineUnderTest(broker, database, consumerClient, consumer, clients, providers, perProducer);
+        await WaitAsync(() => providers.All(p => p.Gate?.IsOpen == true), TimeSpan.FromSeconds(60));
+        return pipeline;
+    }
+
+    /// <summary>
+    /// The same calls through the same pipeline (module "Warmup") in rounds, each followed by a pause for the runtime's
+    /// background JIT, until a round and its pause compile at most 50 methods: then the hot code runs fully optimised
+    /// (tiered compilation, as BenchmarkDotNet waits for it), as in a long-running service.
+    /// </summary>
+    public async Task<int> WarmUpAsync()
+    {
+        var rounds = 0;
+        for (var compiled = JitInfo.GetCompiledMethodCount(); rounds < WarmupRounds.Max; rounds++)
+        {
+            await FlatOutAsync("AICO.Benchmarks.Warmup");
+            await Task.Delay(WarmupPause);
+            var now = JitInfo.GetCompiledMethodCount();
+            var added = now - compiled;
+            compiled = now;
+            if (rounds + 1 >= WarmupRounds.Min && added <= WarmupSettledMethods)
+            {
+                return rounds + 1;
+            }
+        }
+
+        return rounds;
+    }
+
+    /// <summary>
+    /// One measured flat-out round (module "Producer"), from a settled state: the consumer has indexed every earlier row
+    /// for grep and the garbage of earlier work is collected, as before every baseline round.
+    /// </summary>
+    public async Task<PipelineRound> MeasureFlatOutAsync(bool sampleAllocations = false)
+    {
+        await SettleAsync();
+        var total = (long)_providers.Count * _perProducer;
+        var compiled = JitInfo.GetCompiledMethodCount();
+        var cpu = Process.GetCurrentProcess().TotalProcessorTime;
+        var (transactions, writing, replying, indexing, waiting, indexed) =
+            (_consumer.Transactions, _consumer.WritingTicks, _consumer.ReplyingTicks, _consumer.IndexingTicks, _consumer.WaitingTicks, _consumer.Indexing.Indexer.IndexedRows);
+        var (gen0, gen1, gen2, paused, allocated) =
+            (GC.CollectionCount(0), GC.CollectionCount(1), GC.CollectionCount(2), GC.GetTotalPauseDuration(), GC.GetTotalAllocatedBytes());
+        var threads = ThreadCpuTimes.Take();
+        using var sampler = sampleAllocations ? new AllocationSampler() : null;
+        var started = Stopwatch.GetTimestamp();
+        // The writer's wait for this round's first batch counts from the round's start only.
+        var waitingBefore = _consumer.WaitingSince is var since and > 0 ? started - since : 0;
+        await FlatOutAsync("AICO.Benchmarks.Producer");
+        // The round ends when its last row is committed (as the raw writer's rounds), not when this loop polled.
+        var elapsed = Stopwatch.GetElapsedTime(started, _consumer.LastCommitTimestamp);
+        if (sampler is not null)
+        {
+            Console.WriteLine("allocated bytes per record by type (sampled): " + sampler.Report(total));
+        }
+
+        var byThread = ThreadCpuTimes.Take().Since(threads);
+        MeasuredRecords += total;
+        double Share(long ticks) => Stopwatch.GetElapsedTime(0, ticks) / elapsed;
+        return new PipelineRound(
+            total / elapsed.TotalSeconds,
+            (Process.GetCurrentProcess().TotalProcessorTime - cpu) / elapsed,
+            total / (double)Math.Max(1, _consumer.Transactions - transactions),
+            Share(_consumer.WritingTicks - writing),
+            Share(_consumer.ReplyingTicks - replying),
+            Share(_consumer.IndexingTicks - indexing),
+            Share(_consumer.WaitingTicks - waiting - waitingBefore),
+            _consumer.Indexing.Indexer.IndexedRows - indexed,
+            JitInfo.GetCompiledMethodCount() - compiled,
+            $"gen0 {GC.CollectionCount(0) - gen0}, gen1 {GC.CollectionCount(1) - gen1}, gen2 {GC.CollectionCount(2) - gen2}, " +
+            $"paused {(GC.GetTotalPauseDuration() - paused).TotalMilliseconds:F0} ms, {(GC.GetTotalAllocatedBytes() - allocated) / (double)total:F0} B allocated per record",
+            string.Join(", ", byThread.Take(6).Select(t => $"{t.Name} {t.Seconds / elapsed.TotalSeconds:P0}")));
+    }
+
+    /// <summary>
+    /// Latency at a steady rate below saturation (at full speed it is only the queue length): <paramref name="rate"/>
+    /// records/s in all for <paramref name="duration"/>, each producer on a fixed schedule (its i-th record due at
+    /// i / rate; a late thread catches up). Returns the achieved rate and the latencies, sorted.
+    /// </summary>
+    public async Task<(double Rate, List<double> Latencies)> PacedAsync(int rate, TimeSpan duration)
+    {
+        await SettleAsync();
+        var paced = _providers.Select(provider => new Thread(() =>
+        {
+            var logger = provider.CreateLogger("AICO.Benchmarks.Paced");
+            var interval = TimeSpan.FromSeconds(_providers.Count / (double)rate);
+            var clock = Stopwatch.StartNew();
+            for (var i = 1; i * interval <= duration; i++)
+            {
+                while (clock.Elapsed < i * interval)
+                {
+                    Thread.Sleep(1);
+                }
+
+                logger.LogInformation("paced {Number}", i);
+            }
+        })).ToList();
+        var watch = Stopwatch.StartNew();
+        paced.ForEach(t => t.Start());
+        paced.ForEach(t => t.Join());
+        watch.Stop();
+        foreach (var provider in _providers)
+        {
+            await provider.FlushAsync(TimeSpan.FromSeconds(30));
+        }
+
+        var latencies = Latencies("module = 'Paced'");
+        return (latencies.Count / watch.Elapsed.TotalSeconds, latencies);
+    }
+
+    /// <summary>From the ILogger call (the record's timestamp) to its row being stored (created_at, millisecond resolution).</summary>
+    public List<double> Latencies(string where)
+    {
+        var latencies = Database.Execute(c =>
+        {
+            using var command = c.CreateCommand();
+            command.CommandText = $"SELECT timestamp, created_at FROM logs WHERE {where}";
+            using var r = command.ExecuteReader();
+            var list = new List<double>();
+            while (r.Read())
+            {
+                list.Add((LogTimestamps.Parse(r.GetString(1)) - LogTimestamps.Parse(r.GetString(0))).TotalMilliseconds);
+            }
+
+            return list;
+        });
+        latencies.Sort();
+        return latencies;
+    }
+
+    public long Duplicates() => Database.Execute(c =>
+    {
+        using var command = c.CreateCommand();
+        command.CommandText = "SELECT coalesce(sum(duplicates), 0) FROM log_producers";
+        return Convert.ToInt64(command.ExecuteScalar(), CultureInfo.InvariantCulture);
+    });
+
+    public long Dropped => _providers.Sum(p => p.Buffer.DroppedTotal);
+
+    /// <summary>Every producer logs a round's records on its own thread as fast as it can; returns when all are committed.</summary>
+    private async Task FlatOutAsync(string category)
+    {
+        _rounds++;
+        _expected += (long)_providers.Count * _perProducer;
+        var threads = _providers.Select((provider, p) => new Thread(() =>
+        {
+            var logger = provider.CreateLogger(category);
+            var name = $"producer-{p}";
+            for (var i = 1; i <= _perProducer; i++)
+            {
+                logger.LogInformation("record {Number} of {Producer}", i, name);
+            }
+        })).ToList();
+        threads.ForEach(t => t.Start());
+        threads.ForEach(t => t.Join());
+        var expected = _expected;
+        await WaitAsync(() => _consumer.CommittedRows >= expected, TimeSpan.FromMinutes(5));
+    }
+
+    /// <summary>Everything acknowledged, every row indexed for grep, the garbage of earlier work collected.</summary>
+    public async Task SettleAsync()
+    {
+        foreach (var provider in _providers)
+        {
+            await provider.FlushAsync(TimeSpan.FromSeconds(30));
+        }
+
+        await WaitAsync(() => _consumer.Indexing.CaughtUp, TimeSpan.FromMinutes(2));
+        Collect();
+    }
+
+    public static void Collect()
+    {
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
+        GC.Collect();
+    }
+
+    private static async Task WaitAsync(Func<bool> condition, TimeSpan timeout)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (!condition())
+        {
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new TimeoutException("the pipeline did not deliver in time");
+            }
+
+            await Task.Delay(5);
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var provider in _providers)
+        {
+            await provider.StopAsync();
+            provider.Dispose();
+        }
+
+        foreach (var client in _clients)
+        {
+            await client.DisposeAsync();
+        }
+
+        await _consumer.DisposeAsync();
+        await _consumerClient.DisposeAsync();
+        await _broker.DisposeAsync();
+    }
+}
+
+/// <summary>One measured flat-out round of the pipeline and where its time went.</summary>
+internal sealed record PipelineRound(
+    double Rate, double Cores, double RowsPerTransaction, double WriterBusy, double WriterReplying, double WriterIndexing, double WriterWaiting, long RowsIndexed,
+    long MethodsCompiled, string Gc, string CpuByThread);
