@@ -52,6 +52,29 @@ public class ChatStreamOverHttpTests(GatewayOverBusFixture fixture) : IClassFixt
     }
 
     [Fact]
+    public async Task A_backend_that_breaks_mid_answer_ends_the_stream_with_an_error_event_after_the_tokens_it_sent()
+    {
+        using var timeout = new CancellationTokenSource(TestBus.Deadline);
+        using var response = await StartChatAsync(FakeOllamaServer.BrokenModel, timeout.Token);
+
+        var events = new List<SseItem<string>>();
+        await foreach (var item in SseParser.Create(await response.Content.ReadAsStreamAsync(timeout.Token)).EnumerateAsync(timeout.Token))
+        {
+            events.Add(item);
+            if (events.Count == 1)
+            {
+                Ollama.Gate.Release(); // the first token is here: now the stand-in drops its connection
+            }
+        }
+
+        Assert.Equal(["token", "error"], events.Select(e => e.EventType));
+        Assert.Equal(FakeOllamaServer.StreamToken(0), System.Text.Json.JsonDocument.Parse(events[0].Data).RootElement.GetProperty("delta").GetString());
+        var error = System.Text.Json.JsonDocument.Parse(events[1].Data).RootElement.GetProperty("error");
+        Assert.False(string.IsNullOrEmpty(error.GetProperty("code").GetString()));
+        Assert.False(string.IsNullOrEmpty(error.GetProperty("reason").GetString()));
+    }
+
+    [Fact]
     public async Task A_client_that_disconnects_is_seen_by_the_stand_in_within_one_second()
     {
         Ollama.DripTokens = 10_000;

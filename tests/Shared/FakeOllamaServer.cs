@@ -39,6 +39,12 @@ public sealed class FakeOllamaServer : IAsyncDisposable
     public const string DripModel = "drip";
     public const string GatedModel = "gated";
     public const string FloodModel = "flood";
+
+    /// <summary>
+    /// A model whose server breaks mid-answer: it writes its first token and, when the test releases <see cref="Gate"/>
+    /// (once the token has arrived: a reset could discard it unread), drops the connection.
+    /// </summary>
+    public const string BrokenModel = "broken";
     public const int FloodTokenBytes = 1024;
 
     private readonly Channel<long> _aborts = Channel.CreateUnbounded<long>();
@@ -119,6 +125,16 @@ public sealed class FakeOllamaServer : IAsyncDisposable
         }
 
         var lastUser = body["messages"]!.AsArray().LastOrDefault(m => m!["role"]!.GetValue<string>() == "user")?["content"]?.GetValue<string>() ?? "";
+        if (model == BrokenModel)
+        {
+            context.Response.ContentType = "application/x-ndjson";
+            await WriteLineAsync(context, Chunk(model, StreamToken(0), done: false));
+            await context.Response.Body.FlushAsync();
+            await Gate.WaitAsync(context.RequestAborted);
+            context.Abort();
+            return;
+        }
+
         if (model is DripModel or GatedModel or FloodModel)
         {
             await StreamScriptedAsync(context, model, lastUser);
