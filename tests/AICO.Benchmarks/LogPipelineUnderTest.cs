@@ -29,6 +29,7 @@ internal sealed class LogPipelineUnderTest : IAsyncDisposable
     private readonly int _perProducer;
     private long _expected;
     private int _rounds;
+    private long _roundAfterId;
 
     private LogPipelineUnderTest(BrokerEngine broker, EncryptedDatabase database, BusClient consumerClient, LogConsumer consumer,
         List<BusClient> clients, List<BusLoggerProvider> providers, int perProducer)
@@ -115,6 +116,12 @@ internal sealed class LogPipelineUnderTest : IAsyncDisposable
     public async Task<PipelineRound> MeasureFlatOutAsync(bool sampleAllocations = false)
     {
         await SettleAsync();
+        _roundAfterId = Database.Execute(c =>
+        {
+            using var command = c.CreateCommand();
+            command.CommandText = "SELECT coalesce(max(id), 0) FROM logs";
+            return Convert.ToInt64(command.ExecuteScalar(), CultureInfo.InvariantCulture);
+        });
         var total = (long)_providers.Count * _perProducer;
         var compiled = JitInfo.GetCompiledMethodCount();
         var cpu = Process.GetCurrentProcess().TotalProcessorTime;
@@ -209,6 +216,71 @@ internal sealed class LogPipelineUnderTest : IAsyncDisposable
         return latencies;
     }
 
+    /// <summary>
+    /// The records of the last measured round as the writer got them: in commit order, in batches of consecutive records
+    /// of one producer (at most 512), with their own timestamps, texts and extra values; each producer renamed and its
+    /// sequences renumbered from 1 (a fresh database's accounting, as for the raw rounds).
+    /// </summary>
+    public List<LogBatch> LastRoundAsBatches()
+    {
+        var rows = Database.Execute(c =>
+        {
+            using var command = c.CreateCommand();
+            command.CommandText = "SELECT producer, timestamp, level, subsystem, module, message, extra FROM logs WHERE id > $after AND module = 'Producer' ORDER BY id";
+            command.Parameters.AddWithValue("$after", _roundAfterId);
+            using var r = command.ExecuteReader();
+            var list = new List<(string Producer, LogEntry Entry)>();
+            while (r.Read())
+            {
+                LogLevelNames.TryParse(r.GetString(2), out var level);
+                list.Add((r.GetString(0), new LogEntry
+                {
+                    Timestamp = LogTimestamps.Parse(r.GetString(1)),
+                    Level = level,
+                    Category = r.GetString(3) + "." + r.GetString(4),
+                    Message = r.GetString(5),
+                    ExtraJson = r.IsDBNull(6) ? null : r.GetString(6),
+                }));
+            }
+
+            return list;
+        });
+        var names = new Dictionary<string, (string Name, long Next)>();
+        var batches = new List<LogBatch>();
+        var current = new List<LogEntry>();
+        string? producer = null;
+        foreach (var (from, entry) in rows)
+        {
+            if (from != producer || current.Count == 512)
+            {
+                Flush();
+                producer = from;
+            }
+
+            var (name, next) = names.TryGetValue(from, out var known) ? known : ($"replay/{names.Count}", 1L);
+            entry.Sequence = next;
+            names[from] = (name, next + 1);
+            current.Add(entry);
+        }
+
+        Flush();
+        foreach (var batch in batches)
+        {
+            _ = batch.Payload; // encoded before any clock starts, as for the raw rounds
+        }
+
+        return batches;
+
+        void Flush()
+        {
+            if (current.Count > 0)
+            {
+                batches.Add(new LogBatch(names[producer!].Name, current.ToList()));
+                current.Clear();
+            }
+        }
+    }
+
     public long Duplicates() => Database.Execute(c =>
     {
         using var command = c.CreateCommand();
@@ -238,7 +310,10 @@ internal sealed class LogPipelineUnderTest : IAsyncDisposable
         await WaitAsync(() => _consumer.CommittedRows >= expected, TimeSpan.FromMinutes(5));
     }
 
-    /// <summary>Everything acknowledged, every row indexed for grep, the garbage of earlier work collected.</summary>
+    /// <summary>
+    /// Everything acknowledged, every row indexed for grep, the WAL checkpointed and every file written so far on the
+    /// disk (so that no round's fsync pays for the writes of earlier ones), the garbage of earlier work collected.
+    /// </summary>
     public async Task SettleAsync()
     {
         foreach (var provider in _providers)
@@ -247,11 +322,22 @@ internal sealed class LogPipelineUnderTest : IAsyncDisposable
         }
 
         await WaitAsync(() => _consumer.Indexing.CaughtUp, TimeSpan.FromMinutes(2));
+        Database.Execute(c =>
+        {
+            using var command = c.CreateCommand();
+            command.CommandText = "PRAGMA wal_checkpoint(TRUNCATE)";
+            return command.ExecuteNonQuery();
+        });
         Collect();
     }
 
+    [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "sync")]
+    private static extern void SyncFileSystems();
+
+    /// <summary>Garbage collected and every written file on the disk: the state each measured round starts from.</summary>
     public static void Collect()
     {
+        SyncFileSystems();
         GC.Collect();
         GC.WaitForPendingFinalizers();
         GC.Collect();

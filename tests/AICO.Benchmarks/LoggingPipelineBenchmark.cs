@@ -59,6 +59,7 @@ internal static class LoggingPipelineBenchmark
             var plain = new List<double>();
             var raw = new List<double>();
             var full = new List<double>();
+            var replay = new List<double>();
             var flatOut = new List<PipelineRound>();
             for (var round = 0; round < Rounds; round++)
             {
@@ -74,7 +75,14 @@ internal static class LoggingPipelineBenchmark
 
                 var measured = await pipeline.MeasureFlatOutAsync(sampleAllocations: mode == "pipeline-allocations");
                 flatOut.Add(measured);
-                Console.WriteLine($"round {round + 1}: {(pipelineOnly ? "" : $"plain {plain[^1]:N0}, raw {raw[^1]:N0}, raw FULL {full[^1]:N0}, ")}pipeline {measured.Rate:N0} records/s" +
+                if (!pipelineOnly)
+                {
+                    var replayed = pipeline.LastRoundAsBatches();
+                    await pipeline.SettleAsync();
+                    replay.Add(Raw(Path.Combine(root, $"raw-replay-{round}.db"), derivation, producers, perProducer, batches: replayed));
+                }
+
+                Console.WriteLine($"round {round + 1}: {(pipelineOnly ? "" : $"plain {plain[^1]:N0}, raw {raw[^1]:N0}, raw FULL {full[^1]:N0}, raw replay {replay[^1]:N0}, ")}pipeline {measured.Rate:N0} records/s" +
                     (pipelineOnly ? "" : $" ({measured.Rate / raw[^1]:F2}x)") +
                     $"; pipeline: {measured.Cores:F2} cores busy, {measured.RowsPerTransaction:N0} rows per transaction, writer committing {measured.WriterBusy:P0}, " +
                     $"replying {measured.WriterReplying:P1}, indexing {measured.WriterIndexing:P1} ({measured.RowsIndexed:N0} rows), waiting for batches {measured.WriterWaiting:P1}, {measured.MethodsCompiled} methods compiled; " +
@@ -106,12 +114,14 @@ internal static class LoggingPipelineBenchmark
             Console.WriteLine($"| plain SQLCipher: same rows into a one-index table (timestamp, level, category, message) | {Median(plain):N0} | {Range(plain)} | {Median(plain) / medianRaw:F2} | - | - | - | - |");
             Console.WriteLine($"| raw: batch writer straight into the encrypted DB | {medianRaw:N0} | {Range(raw)} | 1.00 | - | - | - | - |");
             Console.WriteLine($"| raw writer, every commit forced to disk (synchronous=FULL, as before) | {Median(full):N0} | {Range(full)} | {Median(full) / medianRaw:F2} | - | - | - | - |");
+            Console.WriteLine($"| raw writer, the pipeline's own records of the round before (their timestamps, texts, order) | {Median(replay):N0} | {Range(replay)} | {Median(replay) / medianRaw:F2} | - | - | - | - |");
             Console.WriteLine($"| raw writer + trigram FTS5 of message kept in the same transaction (one round) | {fts:N0} | - | {fts / medianRaw:F2} | - | - | - | - |");
             Console.WriteLine($"| pipeline: ILogger -> bus logger -> broker -> consumer -> encrypted DB (flat out) | {Median(rates):N0} | {Range(rates)} | {Median(rates) / medianRaw:F2} | {Percentile(latencies, 0.50):F0} ms | {Percentile(latencies, 0.99):F0} ms | {lost} | {duplicates} |");
             Console.WriteLine($"| pipeline, paced ({pacedRate:N0} records/s, {paced.Count:N0} records) | - | - | - | {Percentile(paced, 0.50):F0} ms | {Percentile(paced, 0.99):F0} ms | - | - |");
             if (!pipelineOnly)
             {
                 Console.WriteLine($"pipeline / raw writer per round: {string.Join(", ", flatOut.Select((r, i) => $"{r.Rate / raw[i]:F2}"))}; best of {Rounds}: pipeline {rates.Max():N0}, raw {raw.Max():N0} ({rates.Max() / raw.Max():F2}x)");
+                Console.WriteLine($"pipeline / raw writer of the same records, per round: {string.Join(", ", flatOut.Select((r, i) => $"{r.Rate / replay[i]:F2}"))}; medians {Median(rates) / Median(replay):F2}x");
             }
 
             return lost == 0 && duplicates == 0 ? 0 : 1;
@@ -138,7 +148,7 @@ internal static class LoggingPipelineBenchmark
         "CREATE VIRTUAL TABLE logs_fts USING fts5 (message, content = 'logs', content_rowid = 'id', tokenize = 'trigram'); " +
         "CREATE TRIGGER logs_fts_insert AFTER INSERT ON logs BEGIN INSERT INTO logs_fts (rowid, message) VALUES (new.id, new.message); END";
 
-    internal static double Raw(string path, KeyDerivation derivation, int producers, int perProducer, string? setup = null, TimeSpan? durableInterval = null)
+    internal static double Raw(string path, KeyDerivation derivation, int producers, int perProducer, string? setup = null, TimeSpan? durableInterval = null, List<LogBatch>? batches = null)
     {
         var database = new EncryptedDatabase(new StorageOptions(path, derivation.DatabaseKey()));
         database.Migrate();
@@ -154,11 +164,11 @@ internal static class LoggingPipelineBenchmark
 
         var writer = new LogBatchWriter(database, durableInterval: durableInterval);
         WriteAll(writer, Batches("warmup", producers, Math.Min(perProducer, 10_000)));
-        var batches = Batches("bench", producers, perProducer);
+        batches ??= Batches("bench", producers, perProducer);
         var watch = Stopwatch.StartNew();
         WriteAll(writer, batches);
         watch.Stop();
-        return producers * perProducer / watch.Elapsed.TotalSeconds;
+        return batches.Sum(b => b.Count) / watch.Elapsed.TotalSeconds;
     }
 
     private static List<LogBatch> Batches(string name, int producers, int perProducer)
