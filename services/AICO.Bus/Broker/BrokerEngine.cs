@@ -100,6 +100,8 @@ public sealed class BrokerEngine : IAsyncDisposable
         };
         _poller = [_router, _timer];
         _poller.RunAsync("AICO.Bus broker", isBackgroundThread: true);
+        _ = Task.Factory.StartNew(BusThreadLatency.ForThisThread, CancellationToken.None, TaskCreationOptions.None, _poller);
+        BusThreadLatency.ForNetMQThreads();
         _logger.LogInformation("AICO broker serving on {Endpoint} (CURVE outer layer, sealed sessions inside)", BoundEndpoint);
     }
 

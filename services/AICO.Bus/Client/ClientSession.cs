@@ -74,6 +74,7 @@ internal sealed class ClientSession
     public void Start()
     {
         _poller.RunAsync("AICO.Bus client " + Component, isBackgroundThread: true);
+        Run(BusThreadLatency.ForThisThread);
         Run(StartAttempt);
     }
 
@@ -141,6 +142,7 @@ internal sealed class ClientSession
         _socket = ClientSocket.Create(_options, _keys.KeyPair, _brokerPublic);
         _socket.ReceiveReady += (_, _) => OnReceive();
         _poller.Add(_socket);
+        BusThreadLatency.ForNetMQThreads();
         try
         {
             _socket.Connect(_options.Endpoint);
