@@ -18,7 +18,6 @@ internal static class BusThreadLatency
     /// <summary>Thread names NetMQ 4 gives its I/O threads.</summary>
     private const string NetMQIoThreadPrefix = "iothread-";
 
-    private const long SysSchedSetattr = 314; // x86-64
     private const int SchedOther = 0;
 
     private static int _netMQThreadsDone;
@@ -63,12 +62,20 @@ internal static class BusThreadLatency
         }
     }
 
-    private static bool Supported => OperatingSystem.IsLinux() && RuntimeInformation.ProcessArchitecture == Architecture.X64;
+    private static bool Supported => OperatingSystem.IsLinux() && SchedSetattr != 0;
+
+    /// <summary>The sched_setattr system call number (no libc wrapper exists).</summary>
+    private static long SchedSetattr => RuntimeInformation.ProcessArchitecture switch
+    {
+        Architecture.X64 => 314,
+        Architecture.Arm64 => 274,
+        _ => 0,
+    };
 
     private static void SetSlice(int tid)
     {
         var attr = new SchedAttr { Size = (uint)Marshal.SizeOf<SchedAttr>(), Policy = SchedOther, Runtime = (ulong)(Slice.Ticks * 100) };
-        _ = syscall(SysSchedSetattr, tid, ref attr, 0);
+        _ = syscall(SchedSetattr, tid, ref attr, 0);
     }
 
     [StructLayout(LayoutKind.Sequential)]
