@@ -10,9 +10,9 @@ public class BusThreadLatencyTests
     [LinuxFact]
     public async Task The_broker_thread_each_client_socket_thread_and_NetMQs_io_threads_run_with_a_short_time_slice()
     {
-        if (!File.ReadAllText("/proc/self/sched").Contains("se.slice", StringComparison.Ordinal))
+        if (Environment.OSVersion.Version < new Version(6, 12) || !File.Exists("/proc/self/sched"))
         {
-            return; // a kernel before EEVDF (6.6) has no slice per thread to ask for
+            return; // a slice per thread can be asked for from Linux 6.12 (EEVDF custom slices); /proc/self/sched shows it
         }
 
         await using var bus = new BusFixture();
@@ -20,20 +20,16 @@ public class BusThreadLatencyTests
         await client.WaitUntilAuthenticatedAsync(BusFixture.Timeout());
 
         var expected = ((long)BusThreadLatency.Slice.TotalMicroseconds * 1000).ToString(System.Globalization.CultureInfo.InvariantCulture);
-        Dictionary<string, List<string>> slices = [];
         await Eventually.TrueAsync(
             () =>
             {
-                slices = SlicesByThreadName();
-                return new[] { "AICO.Bus broker", "AICO.Bus client", "iothread-" }.All(name => slices.TryGetValue(name, out var s) && s.Contains(expected));
+                var slices = SlicesByThreadName();
+                // Every bus thread of this process, whichever test started it; a thread another test has just started
+                // may not have asked yet, so the whole picture is taken again until it holds.
+                return new[] { "AICO.Bus broker", "AICO.Bus client", "iothread-" }
+                    .All(name => slices.TryGetValue(name, out var s) && s.Count > 0 && s.All(slice => slice == expected));
             },
-            "the bus threads asked for their slice");
-
-        // Every bus thread of this process, whichever test started it.
-        foreach (var name in new[] { "AICO.Bus broker", "AICO.Bus client", "iothread-" })
-        {
-            Assert.All(slices[name], slice => Assert.Equal(expected, slice));
-        }
+            "every bus thread asked for its slice");
     }
 
     /// <summary>/proc/self/task/*/sched's se.slice (ns) by thread name (comm is cut to 15 characters; I/O threads by prefix).</summary>
