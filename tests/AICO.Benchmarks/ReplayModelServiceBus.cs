@@ -10,8 +10,9 @@ namespace AICO.Benchmarks;
 /// <summary>
 /// BENCHMARK DOUBLE: a bus client whose chat stream requests are answered from memory, as the model service answers a
 /// model that writes flat out: the first token alone, then frames of up to <see cref="FrameTokens"/> tokens
-/// (<see cref="ChatTokens"/> JSON, the stand-in's token texts), then the ChatReply end frame. It lets the gateway's
-/// own share of a streamed chat (HTTP, middleware, SSE) be measured without the bus and the model service.
+/// (<see cref="ChatTokens"/> JSON, the stand-in's token texts), then the ChatReply end frame (content and tokens, as the
+/// model service sends it). It lets the gateway's own share of a streamed chat (HTTP, middleware, SSE) be measured
+/// without the bus and the model service.
 /// </summary>
 internal sealed class ReplayModelServiceBus(int frameTokens) : IBusClient
 {
@@ -38,7 +39,7 @@ internal sealed class ReplayModelServiceBus(int frameTokens) : IBusClient
             var texts = Enumerable.Range(0, tokens).Select(FakeOllamaServer.StreamToken).ToArray();
             var frames = new[] { texts[..1] }.Concat(texts[1..].Chunk(frameTokens))
                 .Select(f => JsonSerializer.SerializeToUtf8Bytes(new ChatTokens(f), ModelServiceJsonContext.Default.ChatTokens)).ToArray();
-            var end = JsonSerializer.SerializeToUtf8Bytes(new ChatReply(FakeOllamaServer.DripModel, string.Concat(texts), []), ModelServiceJsonContext.Default.ChatReply);
+            var end = JsonSerializer.SerializeToUtf8Bytes(new ChatReply(FakeOllamaServer.DripModel, string.Concat(texts), texts), ModelServiceJsonContext.Default.ChatReply);
             _answers[tokens] = answer = (frames, end);
         }
 

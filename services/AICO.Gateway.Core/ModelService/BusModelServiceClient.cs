@@ -43,8 +43,8 @@ internal sealed class BusModelServiceClient(IBusClient bus, IOptions<GatewayOpti
                 continue;
             }
 
-            var reply = ModelServiceReplyReader.Read(item.MessageType, item.Payload, ModelServiceTopics.ChatReplyType, ModelServiceJsonContext.Default.ChatReply);
-            yield return ChatStreamPart.Of(new ChatStreamEvent(null, reply.Model, reply.Content));
+            var end = ModelServiceReplyReader.Read(item.MessageType, item.Payload, ModelServiceTopics.ChatReplyType, ChatStreamEndJsonContext.Default.ChatStreamEnd);
+            yield return ChatStreamPart.Of(new ChatStreamEvent(null, end.Model, end.Content));
         }
     }
 
