@@ -29,8 +29,7 @@ internal sealed class ValidatedTokenCache(TimeProvider time) : TokenHandler
         {
             if (now < known.SecurityToken.ValidTo)
             {
-                // A copy of the identity per request: nothing one request adds to it can reach another.
-                return new TokenValidationResult { IsValid = true, SecurityToken = known.SecurityToken, ClaimsIdentity = known.ClaimsIdentity.Clone(), Issuer = known.Issuer, TokenType = known.TokenType };
+                return CopyOf(known);
             }
 
             _passed.TryRemove(token, out _);
@@ -45,9 +44,19 @@ internal sealed class ValidatedTokenCache(TimeProvider time) : TokenHandler
             }
 
             _passed[token] = result;
-            return new TokenValidationResult { IsValid = true, SecurityToken = result.SecurityToken, ClaimsIdentity = result.ClaimsIdentity.Clone(), Issuer = result.Issuer, TokenType = result.TokenType };
+            return CopyOf(result);
         }
 
         return result;
     }
+
+    /// <summary>A copy of the identity per request: nothing one request adds to it can reach another.</summary>
+    private static TokenValidationResult CopyOf(TokenValidationResult passed) => new()
+    {
+        IsValid = true,
+        SecurityToken = passed.SecurityToken,
+        ClaimsIdentity = passed.ClaimsIdentity.Clone(),
+        Issuer = passed.Issuer,
+        TokenType = passed.TokenType,
+    };
 }
