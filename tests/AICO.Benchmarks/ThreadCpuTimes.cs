@@ -1,33 +1,40 @@
+using System.Globalization;
+
 namespace AICO.Benchmarks;
 
 /// <summary>
-/// CPU time of each thread of this process by thread name (Linux /proc/self/task/*/stat, clock ticks of 10 ms): where
-/// the cores went during a measured run. Threads of one name (the thread pool's workers) are summed.
+/// CPU time of each thread of a process by thread name (Linux /proc/PID/task/*/schedstat: nanoseconds on a core and
+/// waiting in the run queue for one): where the cores went during a measured run. Threads of one name (the thread
+/// pool's workers) are summed; a thread that started during the run counts whole, one that ended is missing.
 /// </summary>
 internal sealed class ThreadCpuTimes
 {
-    private readonly Dictionary<int, (string Name, long Ticks)> _threads;
+    private readonly Dictionary<int, (string Name, long OnCpu, long RunQueue)> _threads;
 
-    private ThreadCpuTimes(Dictionary<int, (string Name, long Ticks)> threads) => _threads = threads;
+    private ThreadCpuTimes(Dictionary<int, (string Name, long OnCpu, long RunQueue)> threads) => _threads = threads;
 
-    public static ThreadCpuTimes Take()
+    /// <summary>No thread: what a snapshot is compared with to get each thread's whole CPU time.</summary>
+    public static ThreadCpuTimes None { get; } = new([]);
+
+    /// <summary>A snapshot of this process's threads, or of process <paramref name="pid"/>'s.</summary>
+    public static ThreadCpuTimes Take(int? pid = null)
     {
-        var threads = new Dictionary<int, (string Name, long Ticks)>();
-        if (!Directory.Exists("/proc/self/task"))
+        var threads = new Dictionary<int, (string Name, long OnCpu, long RunQueue)>();
+        var tasks = $"/proc/{pid?.ToString(CultureInfo.InvariantCulture) ?? "self"}/task";
+        if (!Directory.Exists(tasks))
         {
             return new ThreadCpuTimes(threads);
         }
 
-        foreach (var task in Directory.EnumerateDirectories("/proc/self/task"))
+        foreach (var task in Directory.EnumerateDirectories(tasks))
         {
             try
             {
-                var stat = File.ReadAllText(Path.Combine(task, "stat"));
-                var open = stat.IndexOf('(');
-                var close = stat.LastIndexOf(')');
-                var fields = stat[(close + 2)..].Split(' ');
-                // Fields after the name: state is index 0, utime 11, stime 12 (man 5 proc, counted from field 3).
-                threads[int.Parse(Path.GetFileName(task))] = (stat[(open + 1)..close], long.Parse(fields[11]) + long.Parse(fields[12]));
+                var name = File.ReadAllText(Path.Combine(task, "comm")).TrimEnd('\n');
+                // schedstat: time on a core (ns), time runnable but waiting for a core (ns), time slices (man 5 proc).
+                var fields = File.ReadAllText(Path.Combine(task, "schedstat")).Split(' ');
+                threads[int.Parse(Path.GetFileName(task), CultureInfo.InvariantCulture)] =
+                    (name, long.Parse(fields[0], CultureInfo.InvariantCulture), long.Parse(fields[1], CultureInfo.InvariantCulture));
             }
             catch (IOException)
             {
@@ -40,10 +47,16 @@ internal sealed class ThreadCpuTimes
 
     /// <summary>CPU seconds per thread name between <paramref name="before"/> and this snapshot, largest first.</summary>
     public IReadOnlyList<(string Name, double Seconds)> Since(ThreadCpuTimes before) =>
+        [.. Detailed(before).Select(t => (t.Name, t.OnCpu))];
+
+    /// <summary>Seconds on a core and seconds waiting for one, per thread name, since <paramref name="before"/>, largest first.</summary>
+    public IReadOnlyList<(string Name, double OnCpu, double RunQueue)> Detailed(ThreadCpuTimes before) =>
         [.. _threads
-            .Select(t => (t.Value.Name, Ticks: t.Value.Ticks - (before._threads.TryGetValue(t.Key, out var b) && b.Name == t.Value.Name ? b.Ticks : 0)))
+            .Select(t => before._threads.TryGetValue(t.Key, out var b) && b.Name == t.Value.Name
+                ? (t.Value.Name, OnCpu: t.Value.OnCpu - b.OnCpu, RunQueue: t.Value.RunQueue - b.RunQueue)
+                : (t.Value.Name, t.Value.OnCpu, t.Value.RunQueue))
             .GroupBy(t => t.Name)
-            .Select(g => (g.Key, g.Sum(t => t.Ticks) / 100.0))
+            .Select(g => (g.Key, g.Sum(t => t.OnCpu) / 1e9, g.Sum(t => t.RunQueue) / 1e9))
             .Where(t => t.Item2 > 0)
             .OrderByDescending(t => t.Item2)];
 }
