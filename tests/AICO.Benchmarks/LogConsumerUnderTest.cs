@@ -27,8 +27,11 @@ internal interface ILogConsumerUnderTest : IAsyncDisposable
     /// <summary>CPU seconds the broker's and consumer's background JIT (tiered compilation) used outside this process so far.</summary>
     double OutsideJitSeconds();
 
-    /// <summary>Starts a measured round; the function it returns says where the consumer side's time went in it.</summary>
-    Func<TimeSpan, long, string> BeginRound();
+    /// <summary>
+    /// Starts a measured round; the function it returns is called when the round ended and returns the one that says
+    /// where the consumer side's time went in it (from the round's elapsed time and records).
+    /// </summary>
+    Func<Func<TimeSpan, long, string>> BeginRound();
 
     /// <summary>CPU seconds used outside this process (the broker's and consumer's processes) so far.</summary>
     double OutsideCpuSeconds();
@@ -62,19 +65,23 @@ internal sealed class InProcessLogConsumer : ILogConsumerUnderTest
 
     public double OutsideCpuSeconds() => 0;
 
-    public Func<TimeSpan, long, string> BeginRound()
+    public Func<Func<TimeSpan, long, string>> BeginRound()
     {
         var (transactions, writing, replying, indexing, waiting, indexed) =
             (_consumer.Transactions, _consumer.WritingTicks, _consumer.ReplyingTicks, _consumer.IndexingTicks, _consumer.WaitingTicks, _consumer.Indexing.Indexer.IndexedRows);
         // The writer's wait for this round's first batch counts from the round's start only.
         var started = Stopwatch.GetTimestamp();
         var waitingBefore = _consumer.WaitingSince is var since and > 0 ? started - since : 0;
-        return (elapsed, total) =>
+        return () =>
         {
-            double Share(long ticks) => Stopwatch.GetElapsedTime(0, ticks) / elapsed;
-            return $"{total / (double)Math.Max(1, _consumer.Transactions - transactions):N0} rows per transaction, writer committing {Share(_consumer.WritingTicks - writing):P0}, " +
-                $"replying {Share(_consumer.ReplyingTicks - replying):P1}, indexing {Share(_consumer.IndexingTicks - indexing):P1} ({_consumer.Indexing.Indexer.IndexedRows - indexed:N0} rows), " +
-                $"waiting for batches {Share(_consumer.WaitingTicks - waiting - waitingBefore):P1}";
+            var (transactionsDone, written, replied, indexedTicks, waited, indexedRows) = (_consumer.Transactions - transactions, _consumer.WritingTicks - writing, _consumer.ReplyingTicks - replying,
+                _consumer.IndexingTicks - indexing, _consumer.WaitingTicks - waiting - waitingBefore, _consumer.Indexing.Indexer.IndexedRows - indexed);
+            return (elapsed, total) =>
+            {
+                double Share(long ticks) => Stopwatch.GetElapsedTime(0, ticks) / elapsed;
+                return $"{total / (double)Math.Max(1, transactionsDone):N0} rows per transaction, writer committing {Share(written):P0}, replying {Share(replied):P1}, " +
+                    $"indexing {Share(indexedTicks):P1} ({indexedRows:N0} rows), waiting for batches {Share(waited):P1}";
+            };
         };
     }
 
@@ -157,23 +164,30 @@ internal sealed class DeployedLogConsumer : ILogConsumerUnderTest
 
     public double OutsideCpuSeconds() => _broker.CpuSeconds() + _consumer.CpuSeconds();
 
-    public Func<TimeSpan, long, string> BeginRound()
+    public Func<Func<TimeSpan, long, string>> BeginRound()
     {
         Alive();
         var consumerThreads = ThreadCpuTimes.Take(_consumer.Pid);
         var (consumerCpu, brokerCpu) = (_consumer.CpuSeconds(), _broker.CpuSeconds());
-        return (elapsed, _) =>
+        return () =>
         {
-            Alive();
+            // Taken as soon as the round ended: after its last commit the writer indexes the new rows for grep.
             var threads = ThreadCpuTimes.Take(_consumer.Pid).Detailed(consumerThreads);
-            var writer = threads.FirstOrDefault(t => t.Name == WriterThread);
-            var gc = threads.Where(t => t.Name.StartsWith(".NET Server GC", StringComparison.Ordinal) || t.Name == ".NET BGC").Sum(t => t.OnCpu);
-            var jit = threads.Where(t => t.Name == JitThread).Sum(t => t.OnCpu);
-            double Share(double seconds) => seconds / elapsed.TotalSeconds;
-            return $"consumer process (pid {_consumer.Pid}) {Share(_consumer.CpuSeconds() - consumerCpu):F2} cores, writer thread on a core {Share(writer.OnCpu):P0} " +
-                $"and waiting for one {Share(writer.RunQueue):P1} of the round, its GC threads {Share(gc):P1}, its background JIT {jit * 1000:F0} ms, " +
-                $"CPU by thread {string.Join(", ", threads.Take(6).Select(t => $"{t.Name} {Share(t.OnCpu):P0}"))}; broker process {Share(_broker.CpuSeconds() - brokerCpu):F2} cores";
+            var (consumerUsed, brokerUsed) = (_consumer.CpuSeconds() - consumerCpu, _broker.CpuSeconds() - brokerCpu);
+            return (elapsed, _) => Report(threads, consumerUsed, brokerUsed, elapsed);
         };
+    }
+
+    private string Report(IReadOnlyList<(string Name, double OnCpu, double RunQueue)> threads, double consumerUsed, double brokerUsed, TimeSpan elapsed)
+    {
+        Alive();
+        var writer = threads.FirstOrDefault(t => t.Name == WriterThread);
+        var gc = threads.Where(t => t.Name.StartsWith(".NET Server GC", StringComparison.Ordinal) || t.Name == ".NET BGC").Sum(t => t.OnCpu);
+        var jit = threads.Where(t => t.Name == JitThread).Sum(t => t.OnCpu);
+        double Share(double seconds) => seconds / elapsed.TotalSeconds;
+        return $"consumer process (pid {_consumer.Pid}) {Share(consumerUsed):F2} cores, writer thread on a core {Share(writer.OnCpu):P0} " +
+            $"and waiting for one {Share(writer.RunQueue):P1} of the round, its GC threads {Share(gc):P1}, its background JIT {jit * 1000:F0} ms, " +
+            $"CPU by thread {string.Join(", ", threads.Take(6).Select(t => $"{t.Name} {Share(t.OnCpu):P0}"))}; broker process {Share(brokerUsed):F2} cores";
     }
 
     public async ValueTask DisposeAsync()

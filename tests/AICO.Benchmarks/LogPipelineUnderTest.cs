@@ -137,6 +137,7 @@ internal sealed class LogPipelineUnderTest : IAsyncDisposable
         var startedAt = DateTimeOffset.UtcNow;
         var started = Stopwatch.GetTimestamp();
         await FlatOutAsync("AICO.Benchmarks.Producer");
+        var consumerReport = consumerRound();
         // The round ends when its last row is committed (as the raw writer's rounds), not when this loop noticed: the
         // consumer's own clock in this process; from another process, the last acknowledgement (sent after that commit).
         var lastAcknowledged = _acknowledgements.LastTimestamp;
@@ -163,7 +164,7 @@ internal sealed class LogPipelineUnderTest : IAsyncDisposable
         return new PipelineRound(
             total / elapsed.TotalSeconds,
             $"{cores:F2} cores busy in all, {ending}, first batch written {(firstWrite - startedAt).TotalMilliseconds:F0} ms after the round began; " +
-            consumerRound(elapsed, total) +
+            consumerReport(elapsed, total) +
             $"; producers' process: {JitInfo.GetCompiledMethodCount() - compiled} methods compiled, " +
             $"GC gen0 {GC.CollectionCount(0) - gen0}, gen1 {GC.CollectionCount(1) - gen1}, gen2 {GC.CollectionCount(2) - gen2}, " +
             $"paused {(GC.GetTotalPauseDuration() - paused).TotalMilliseconds:F0} ms, {(GC.GetTotalAllocatedBytes() - allocated) / (double)total:F0} B allocated per record, " +
