@@ -132,12 +132,14 @@ internal sealed class LogPipelineUnderTest : IAsyncDisposable
         var (gen0, gen1, gen2, paused, allocated) =
             (GC.CollectionCount(0), GC.CollectionCount(1), GC.CollectionCount(2), GC.GetTotalPauseDuration(), GC.GetTotalAllocatedBytes());
         var threads = ThreadCpuTimes.Take();
+        var machine = MachineCpu.Take();
         using var sampler = sampleAllocations ? new AllocationSampler() : null;
         var consumerRound = _consumer.BeginRound();
         var startedAt = DateTimeOffset.UtcNow;
         var started = Stopwatch.GetTimestamp();
         await FlatOutAsync("AICO.Benchmarks.Producer");
         var consumerReport = consumerRound();
+        var machineUsed = MachineCpu.Take().Since(machine);
         // The round ends when its last row is committed (as the raw writer's rounds), not when this loop noticed: the
         // consumer's own clock in this process; from another process, the last acknowledgement (sent after that commit).
         var lastAcknowledged = _acknowledgements.LastTimestamp;
@@ -149,7 +151,8 @@ internal sealed class LogPipelineUnderTest : IAsyncDisposable
         }
 
         var byThread = ThreadCpuTimes.Take().Since(threads);
-        var cores = ((Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalSeconds + _consumer.OutsideCpuSeconds() - outsideCpu) / elapsed.TotalSeconds;
+        var ours = (Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalSeconds + _consumer.OutsideCpuSeconds() - outsideCpu;
+        var cores = ours / elapsed.TotalSeconds;
         MeasuredRecords += total;
         var firstWrite = Database.Execute(c =>
         {
@@ -163,7 +166,7 @@ internal sealed class LogPipelineUnderTest : IAsyncDisposable
             : $"ended at the last commit, the last acknowledgement {Stopwatch.GetElapsedTime(end, lastAcknowledged).TotalMilliseconds:F1} ms later";
         return new PipelineRound(
             total / elapsed.TotalSeconds,
-            $"{cores:F2} cores busy in all, {ending}, first batch written {(firstWrite - startedAt).TotalMilliseconds:F0} ms after the round began; " +
+            $"{cores:F2} cores busy in all, the machine {machineUsed.Busy / elapsed.TotalSeconds:F2} (other processes ~{Math.Max(0, machineUsed.Busy - ours) / elapsed.TotalSeconds:F2}, steal {machineUsed.Steal / elapsed.TotalSeconds:F2}), {ending}, first batch written {(firstWrite - startedAt).TotalMilliseconds:F0} ms after the round began; " +
             consumerReport(elapsed, total) +
             $"; producers' process: {JitInfo.GetCompiledMethodCount() - compiled} methods compiled, " +
             $"GC gen0 {GC.CollectionCount(0) - gen0}, gen1 {GC.CollectionCount(1) - gen1}, gen2 {GC.CollectionCount(2) - gen2}, " +
