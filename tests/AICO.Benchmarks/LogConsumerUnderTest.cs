@@ -101,7 +101,6 @@ internal sealed class InProcessLogConsumer : ILogConsumerUnderTest
 /// </summary>
 internal sealed class DeployedLogConsumer : ILogConsumerUnderTest
 {
-    private const string WriterThread = "AICO.LogStore w"; // "AICO.LogStore writer", as Linux keeps 15 characters
     private const string JitThread = ".NET Tiered Com";
     private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(60);
 
@@ -178,15 +177,16 @@ internal sealed class DeployedLogConsumer : ILogConsumerUnderTest
         };
     }
 
-    private string Report(IReadOnlyList<(string Name, double OnCpu, double RunQueue)> threads, double consumerUsed, double brokerUsed, TimeSpan elapsed)
+    private string Report(IReadOnlyList<ThreadTimes> threads, double consumerUsed, double brokerUsed, TimeSpan elapsed)
     {
         Alive();
-        var writer = threads.FirstOrDefault(t => t.Name == WriterThread);
+        var writer = threads.FirstOrDefault(t => t.Name == LogPipelineUnderTest.WriterThread);
         var gc = threads.Where(t => t.Name.StartsWith(".NET Server GC", StringComparison.Ordinal) || t.Name == ".NET BGC").Sum(t => t.OnCpu);
         var jit = threads.Where(t => t.Name == JitThread).Sum(t => t.OnCpu);
         double Share(double seconds) => seconds / elapsed.TotalSeconds;
         return $"consumer process (pid {_consumer.Pid}) {Share(consumerUsed):F2} cores, writer thread on a core {Share(writer.OnCpu):P0} " +
-            $"and waiting for one {Share(writer.RunQueue):P1} of the round, its GC threads {Share(gc):P1}, its background JIT {jit * 1000:F0} ms, " +
+            $"and waiting for one {Share(writer.RunQueue):P1} of the round, neither (blocked: a wait for batches, an fsync, a GC) {1 - Share(writer.OnCpu + writer.RunQueue):P1}, " +
+            $"{writer.Blocks} blocks and {writer.Preemptions} preemptions, its GC threads {Share(gc):P1}, its background JIT {jit * 1000:F0} ms, " +
             $"CPU by thread {string.Join(", ", threads.Take(6).Select(t => $"{t.Name} {Share(t.OnCpu):P0}"))}; broker process {Share(brokerUsed):F2} cores";
     }
 

@@ -24,6 +24,8 @@ internal sealed class LogPipelineUnderTest : IAsyncDisposable
     // The other processes' background JIT in a warm-up round and its pause (about what 50 methods cost).
     private static readonly TimeSpan WarmupSettledOutsideJit = TimeSpan.FromMilliseconds(20);
 
+    internal const string WriterThread = "AICO.LogStore w"; // "AICO.LogStore writer", as Linux keeps 15 characters
+
     private readonly ILogConsumerUnderTest _consumer;
     private readonly List<BusClient> _clients;
     private readonly List<BusLoggerProvider> _providers;
@@ -139,6 +141,7 @@ internal sealed class LogPipelineUnderTest : IAsyncDisposable
         var started = Stopwatch.GetTimestamp();
         await FlatOutAsync("AICO.Benchmarks.Producer");
         var consumerReport = consumerRound();
+        var byThread = ThreadCpuTimes.Take().Detailed(threads);
         var machineUsed = MachineCpu.Take().Since(machine);
         // The round ends when its last row is committed (as the raw writer's rounds), not when this loop noticed: the
         // consumer's own clock in this process; from another process, the last acknowledgement (sent after that commit).
@@ -150,7 +153,6 @@ internal sealed class LogPipelineUnderTest : IAsyncDisposable
             Console.WriteLine("allocated bytes per record by type (sampled): " + sampler.Report(total));
         }
 
-        var byThread = ThreadCpuTimes.Take().Since(threads);
         var ours = (Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalSeconds + _consumer.OutsideCpuSeconds() - outsideCpu;
         var cores = ours / elapsed.TotalSeconds;
         MeasuredRecords += total;
@@ -171,7 +173,10 @@ internal sealed class LogPipelineUnderTest : IAsyncDisposable
             $"; producers' process: {JitInfo.GetCompiledMethodCount() - compiled} methods compiled, " +
             $"GC gen0 {GC.CollectionCount(0) - gen0}, gen1 {GC.CollectionCount(1) - gen1}, gen2 {GC.CollectionCount(2) - gen2}, " +
             $"paused {(GC.GetTotalPauseDuration() - paused).TotalMilliseconds:F0} ms, {(GC.GetTotalAllocatedBytes() - allocated) / (double)total:F0} B allocated per record, " +
-            $"CPU by thread {string.Join(", ", byThread.Take(6).Select(t => $"{t.Name} {t.Seconds / elapsed.TotalSeconds:P0}"))}");
+            $"CPU by thread {string.Join(", ", byThread.Take(6).Select(t => $"{t.Name} {t.OnCpu / elapsed.TotalSeconds:P0}"))}" +
+            (byThread.FirstOrDefault(t => t.Name == WriterThread) is { Name: not null } writer
+                ? $"; writer thread on a core {writer.OnCpu / elapsed.TotalSeconds:P0} and waiting for one {writer.RunQueue / elapsed.TotalSeconds:P1}, neither {1 - (writer.OnCpu + writer.RunQueue) / elapsed.TotalSeconds:P1}, {writer.Blocks} blocks and {writer.Preemptions} preemptions"
+                : ""));
     }
 
     /// <summary>
@@ -179,9 +184,10 @@ internal sealed class LogPipelineUnderTest : IAsyncDisposable
     /// records/s in all for <paramref name="duration"/>, each producer on a fixed schedule (its i-th record due at
     /// i / rate; a late thread catches up). Returns the achieved rate and the latencies, sorted.
     /// </summary>
-    public async Task<(double Rate, List<double> Latencies)> PacedAsync(int rate, TimeSpan duration)
+    public async Task<(double Rate, List<double> Latencies, string Detail)> PacedAsync(int rate, TimeSpan duration)
     {
         await SettleAsync();
+        var (gcs, paused, startedAt) = (GC.CollectionCount(0), GC.GetTotalPauseDuration(), DateTimeOffset.UtcNow);
         var paced = _providers.Select(provider => new Thread(() =>
         {
             var logger = provider.CreateLogger("AICO.Benchmarks.Paced");
@@ -207,8 +213,31 @@ internal sealed class LogPipelineUnderTest : IAsyncDisposable
         }
 
         var latencies = Latencies("module = 'Paced'");
-        return (latencies.Count / watch.Elapsed.TotalSeconds, latencies);
+        // Where the slow records were: one stall (a few records close together) or spread over the run.
+        var slow = Database.Execute(c =>
+        {
+            using var command = c.CreateCommand();
+            command.CommandText = "SELECT timestamp, created_at FROM logs WHERE module = 'Paced' ORDER BY id";
+            using var r = command.ExecuteReader();
+            var list = new List<(double At, double Latency)>();
+            while (r.Read())
+            {
+                var (at, stored) = (LogTimestamps.Parse(r.GetString(0)), LogTimestamps.Parse(r.GetString(1)));
+                if ((stored - at).TotalMilliseconds > SlowPacedMs)
+                {
+                    list.Add(((at - startedAt).TotalSeconds, (stored - at).TotalMilliseconds));
+                }
+            }
+
+            return list;
+        });
+        var detail = $"{slow.Count} records over {SlowPacedMs} ms" +
+            (slow.Count == 0 ? "" : $" (the worst {slow.Max(s => s.Latency):F0} ms; logged between {slow.Min(s => s.At):F2} and {slow.Max(s => s.At):F2} s into the run)") +
+            $"; producers' process: {GC.CollectionCount(0) - gcs} GCs, paused {(GC.GetTotalPauseDuration() - paused).TotalMilliseconds:F0} ms";
+        return (latencies.Count / watch.Elapsed.TotalSeconds, latencies, detail);
     }
+
+    private const int SlowPacedMs = 20;
 
     /// <summary>From the ILogger call (the record's timestamp) to its row being stored (created_at, millisecond resolution).</summary>
     public List<double> Latencies(string where)

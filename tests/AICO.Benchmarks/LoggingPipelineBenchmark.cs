@@ -121,7 +121,8 @@ internal static class LoggingPipelineBenchmark
             foreach (var pipeline in pipelines)
             {
                 await SettleAll();
-                var (pacedRate, paced) = await pipeline.PacedAsync(PacedRate, PacedDuration);
+                var (pacedRate, paced, pacedDetail) = await pipeline.PacedAsync(PacedRate, PacedDuration);
+                Console.WriteLine($"pipeline {pipeline.Label}, paced: {pacedDetail}");
                 var latencies = pipeline.Latencies("module = 'Producer'");
                 if (pipeline.Dropped > 0)
                 {
