@@ -24,8 +24,11 @@ internal interface ILogConsumerUnderTest : IAsyncDisposable
     /// <summary>When the last transaction committed (Stopwatch timestamp), where this side can tell; else null.</summary>
     long? LastCommitTimestamp { get; }
 
-    /// <summary>CPU seconds the broker's and consumer's background JIT (tiered compilation) used outside this process so far.</summary>
-    double OutsideJitSeconds();
+    /// <summary>
+    /// Starts counting the CPU time of the background JIT (tiered compilation) of the broker's and consumer's processes
+    /// when they are not this one; the function it returns gives the seconds used since.
+    /// </summary>
+    Func<double> CountOutsideJit();
 
     /// <summary>
     /// Starts a measured round; the function it returns is called when the round ended and returns the one that says
@@ -61,7 +64,7 @@ internal sealed class InProcessLogConsumer : ILogConsumerUnderTest
 
     public long? LastCommitTimestamp => _consumer.LastCommitTimestamp;
 
-    public double OutsideJitSeconds() => 0;
+    public Func<double> CountOutsideJit() => () => 0;
 
     public double OutsideCpuSeconds() => 0;
 
@@ -158,8 +161,11 @@ internal sealed class DeployedLogConsumer : ILogConsumerUnderTest
         return Convert.ToInt64(command.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture) == 1;
     });
 
-    public double OutsideJitSeconds() =>
-        new[] { _broker, _consumer }.Sum(p => ThreadCpuTimes.Take(p.Pid).Detailed(ThreadCpuTimes.None).Where(t => t.Name == JitThread).Sum(t => t.OnCpu));
+    public Func<double> CountOutsideJit()
+    {
+        var before = new[] { _broker, _consumer }.Select(p => (Process: p, Threads: ThreadCpuTimes.Take(p.Pid))).ToList();
+        return () => before.Sum(b => ThreadCpuTimes.Take(b.Process.Pid).Detailed(b.Threads).Where(t => t.Name == JitThread).Sum(t => t.OnCpu));
+    }
 
     public double OutsideCpuSeconds() => _broker.CpuSeconds() + _consumer.CpuSeconds();
 

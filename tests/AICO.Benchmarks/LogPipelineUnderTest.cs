@@ -18,7 +18,7 @@ namespace AICO.Benchmarks;
 /// </summary>
 internal sealed class LogPipelineUnderTest : IAsyncDisposable
 {
-    private static readonly (int Min, int Max) WarmupRounds = (3, 6);
+    private static readonly (int Min, int Max) WarmupRounds = (3, 8);
     private static readonly TimeSpan WarmupPause = TimeSpan.FromMilliseconds(500);
     private const int WarmupSettledMethods = 50;
     // The other processes' background JIT in a warm-up round and its pause (about what 50 methods cost).
@@ -97,14 +97,15 @@ internal sealed class LogPipelineUnderTest : IAsyncDisposable
     public async Task<string> WarmUpAsync()
     {
         var rounds = new List<string>();
-        var (compiled, outside) = (JitInfo.GetCompiledMethodCount(), _consumer.OutsideJitSeconds());
+        var compiled = JitInfo.GetCompiledMethodCount();
         while (rounds.Count < WarmupRounds.Max)
         {
+            var outside = _consumer.CountOutsideJit();
             await FlatOutAsync("AICO.Benchmarks.Warmup");
             await Task.Delay(WarmupPause);
-            var (now, nowOutside) = (JitInfo.GetCompiledMethodCount(), _consumer.OutsideJitSeconds());
-            var (added, addedOutside) = (now - compiled, TimeSpan.FromSeconds(nowOutside - outside));
-            (compiled, outside) = (now, nowOutside);
+            var now = JitInfo.GetCompiledMethodCount();
+            var (added, addedOutside) = (now - compiled, TimeSpan.FromSeconds(outside()));
+            compiled = now;
             rounds.Add($"{added} methods compiled here, {addedOutside.TotalMilliseconds:F0} ms of JIT elsewhere");
             if (rounds.Count >= WarmupRounds.Min && added <= WarmupSettledMethods && addedOutside <= WarmupSettledOutsideJit)
             {

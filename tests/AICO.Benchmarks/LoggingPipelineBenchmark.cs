@@ -14,10 +14,11 @@ namespace AICO.Benchmarks;
 /// (1) raw: the same log rows written straight into the encrypted database by the consumer's batch writer
 ///     (same SQL, same transaction size), no bus;
 /// (2) pipeline: N producer threads, each with its own bus client and bus logger (ILogger.LogInformation) ->
-///     broker (CURVE + sealed sessions) -> log consumer -> encrypted database.
-/// Both (and the plain and FULL baselines) in five alternating rounds, each reported as the median and range of its
+///     broker (CURVE + sealed sessions) -> log consumer -> encrypted database; as deployed (the AICO.Broker and
+///     AICO.LogConsumer hosts as their own processes, producers in this one) and, beside it, all in this process.
+/// All (and the plain and FULL baselines) in five alternating rounds, each reported as the median and range of its
 /// rounds; the ratio is of the medians. Also latency from the ILogger call to the committed row (p50/p99), records lost
-/// and duplicated, and per pipeline round where the time went (writer, GC, CPU by thread).
+/// and duplicated, and per pipeline round where the time went (writer thread, GC, CPU by thread and process).
 /// Usage: logging-pipeline [producers] [records per producer] [pipeline | pipeline-allocations | neighbours] [deployed | in-process]
 /// </summary>
 internal static class LoggingPipelineBenchmark
