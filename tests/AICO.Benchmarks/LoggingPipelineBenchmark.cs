@@ -19,7 +19,7 @@ namespace AICO.Benchmarks;
 /// All (and the plain and FULL baselines) in five alternating rounds, each reported as the median and range of its
 /// rounds; the ratio is of the medians. Also latency from the ILogger call to the committed row (p50/p99), records lost
 /// and duplicated, and per pipeline round where the time went (writer thread, GC, CPU by thread and process).
-/// Usage: logging-pipeline [producers] [records per producer] [pipeline | pipeline-allocations | neighbours] [deployed | in-process]
+/// Usage: logging-pipeline [producers] [records per producer] [pipeline | pipeline-allocations | neighbours | writer-records] [deployed | in-process]
 /// </summary>
 internal static class LoggingPipelineBenchmark
 {
@@ -45,9 +45,11 @@ internal static class LoggingPipelineBenchmark
             }
 
             // The pipeline as deployed (broker and consumer in their own processes, producers here) and the same in one
-            // process, each with its own installation and database; "deployed" or "in-process" runs only that one.
+            // process, each with its own installation and database; "deployed" or "in-process" runs only that one
+            // (writer-records: in one process unless told).
+            var formNamed = modes.Contains("deployed") || modes.Contains("in-process");
             var forms = new[] { (Name: "deployed", Deployed: true), (Name: "in-process", Deployed: false) }
-                .Where(f => !modes.Contains("deployed") && !modes.Contains("in-process") || modes.Contains(f.Name)).ToList();
+                .Where(f => formNamed ? modes.Contains(f.Name) : !modes.Contains("writer-records") || !f.Deployed).ToList();
             var pipelines = new List<LogPipelineUnderTest>();
             await using var stopAll = new AsyncDisposables(pipelines);
             foreach (var form in forms)
@@ -57,6 +59,11 @@ internal static class LoggingPipelineBenchmark
                 var pipeline = await LogPipelineUnderTest.StartAsync(new AicoPaths(data, Path.Combine(data, "run")), producers, perProducer, RowsPerTransaction, form.Deployed);
                 pipelines.Add(pipeline);
                 Console.WriteLine($"pipeline {pipeline.Label}: warm-up {await pipeline.WarmUpAsync()}");
+            }
+
+            if (modes.Contains("writer-records"))
+            {
+                return await WriterRecordsExperiment.RunAsync(root, pipelines[0], derivation, producers, perProducer);
             }
 
             // Rounds alternate every path, so that the disk, the JIT and other processes hit all alike (the two pipelines
@@ -227,7 +234,7 @@ internal static class LoggingPipelineBenchmark
         return batches.Sum(b => b.Count) / watch.Elapsed.TotalSeconds;
     }
 
-    private static List<LogBatch> Batches(string name, int producers, int perProducer)
+    internal static List<LogBatch> Batches(string name, int producers, int perProducer)
     {
         var now = DateTimeOffset.UtcNow;
         var batches = new List<LogBatch>();
@@ -256,7 +263,7 @@ internal static class LoggingPipelineBenchmark
         return batches;
     }
 
-    private static void WriteAll(LogBatchWriter writer, List<LogBatch> batches)
+    internal static void WriteAll(LogBatchWriter writer, List<LogBatch> batches)
     {
         var group = new List<LogBatch>();
         var rows = 0;
