@@ -64,6 +64,8 @@ internal sealed class InProcessLogConsumer : ILogConsumerUnderTest
 
     public long? LastCommitTimestamp => _consumer.LastCommitTimestamp;
 
+    internal LogConsumer Consumer => _consumer;
+
     public Func<double> CountOutsideJit() => () => 0;
 
     public double OutsideCpuSeconds() => 0;

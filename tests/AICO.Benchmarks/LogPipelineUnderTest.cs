@@ -205,9 +205,15 @@ internal sealed class LogPipelineUnderTest : IAsyncDisposable
             }
         })).ToList();
         var watch = Stopwatch.StartNew();
+        // In one process: the writer thread's time per 100 ms, indexing for grep and committing (where a slow second went).
+        var samples = new List<(double At, double IndexingMs, long Transactions)>();
+        using var stopSampling = new CancellationTokenSource();
+        var sampler = _consumer is InProcessLogConsumer inProcess ? SampleWriterAsync(inProcess.Consumer, watch, samples, stopSampling.Token) : Task.CompletedTask;
         paced.ForEach(t => t.Start());
         paced.ForEach(t => t.Join());
         watch.Stop();
+        await stopSampling.CancelAsync();
+        await sampler;
         foreach (var provider in _providers)
         {
             await provider.FlushAsync(TimeSpan.FromSeconds(30));
@@ -234,11 +240,26 @@ internal sealed class LogPipelineUnderTest : IAsyncDisposable
         });
         var detail = $"{slow.Count} records over {SlowPacedMs} ms" +
             (slow.Count == 0 ? "" : $" (the worst {slow.Max(s => s.Latency):F0} ms; logged between {slow.Min(s => s.At):F2} and {slow.Max(s => s.At):F2} s into the run)") +
-            $"; producers' process: {GC.CollectionCount(0) - gcs} GCs, paused {(GC.GetTotalPauseDuration() - paused).TotalMilliseconds:F0} ms";
+            $"; producers' process: {GC.CollectionCount(0) - gcs} GCs, paused {(GC.GetTotalPauseDuration() - paused).TotalMilliseconds:F0} ms" +
+            (samples.Count == 0 ? "" : $"; writer indexing for grep per 100 ms: median {samples.Select(s => s.IndexingMs).Order().ElementAt(samples.Count / 2):F0} ms, " +
+                $"over 50 ms in {samples.Count(s => s.IndexingMs > 50)} of {samples.Count} (from {samples.Where(s => s.IndexingMs > 50).Select(s => s.At).DefaultIfEmpty().Min():F1} s), " +
+                $"transactions per 100 ms: median {samples.Select(s => s.Transactions).Order().ElementAt(samples.Count / 2)}, fewest {samples.Min(s => s.Transactions)}");
         return (latencies.Count / watch.Elapsed.TotalSeconds, latencies, detail);
     }
 
     private const int SlowPacedMs = 20;
+
+    private static async Task SampleWriterAsync(LogConsumer consumer, Stopwatch watch, List<(double At, double IndexingMs, long Transactions)> samples, CancellationToken stop)
+    {
+        var (indexing, transactions) = (consumer.IndexingTicks, consumer.Transactions);
+        while (!stop.IsCancellationRequested)
+        {
+            await Task.Delay(100, CancellationToken.None);
+            var (nowIndexing, nowTransactions) = (consumer.IndexingTicks, consumer.Transactions);
+            samples.Add((watch.Elapsed.TotalSeconds, Stopwatch.GetElapsedTime(0, nowIndexing - indexing).TotalMilliseconds, nowTransactions - transactions));
+            (indexing, transactions) = (nowIndexing, nowTransactions);
+        }
+    }
 
     /// <summary>From the ILogger call (the record's timestamp) to its row being stored (created_at, millisecond resolution).</summary>
     public List<double> Latencies(string where)
