@@ -18,7 +18,7 @@ namespace AICO.Benchmarks;
 /// Both (and the plain and FULL baselines) in five alternating rounds, each reported as the median and range of its
 /// rounds; the ratio is of the medians. Also latency from the ILogger call to the committed row (p50/p99), records lost
 /// and duplicated, and per pipeline round where the time went (writer, GC, CPU by thread).
-/// Usage: logging-pipeline [producers] [records per producer] [pipeline | pipeline-allocations | neighbours]
+/// Usage: logging-pipeline [producers] [records per producer] [pipeline | pipeline-allocations | neighbours | writer-records]
 /// </summary>
 internal static class LoggingPipelineBenchmark
 {
@@ -50,6 +50,10 @@ internal static class LoggingPipelineBenchmark
             await using var pipeline = await LogPipelineUnderTest.StartAsync(paths, derivation, producers, perProducer, RowsPerTransaction);
             var warmup = await pipeline.WarmUpAsync();
             Console.WriteLine($"pipeline warm-up: {warmup} rounds of {perProducer:N0} records per producer");
+            if (mode == "writer-records")
+            {
+                return await WriterRecordsExperiment.RunAsync(root, pipeline, derivation, producers, perProducer);
+            }
 
             // Rounds alternate every path, so that the disk, the JIT and other processes hit all alike; each round starts
             // settled (the pipeline's earlier rows indexed, garbage collected) and every path reports the median of its
@@ -171,7 +175,7 @@ internal static class LoggingPipelineBenchmark
         return batches.Sum(b => b.Count) / watch.Elapsed.TotalSeconds;
     }
 
-    private static List<LogBatch> Batches(string name, int producers, int perProducer)
+    internal static List<LogBatch> Batches(string name, int producers, int perProducer)
     {
         var now = DateTimeOffset.UtcNow;
         var batches = new List<LogBatch>();
@@ -200,7 +204,7 @@ internal static class LoggingPipelineBenchmark
         return batches;
     }
 
-    private static void WriteAll(LogBatchWriter writer, List<LogBatch> batches)
+    internal static void WriteAll(LogBatchWriter writer, List<LogBatch> batches)
     {
         var group = new List<LogBatch>();
         var rows = 0;
