@@ -18,7 +18,7 @@ internal sealed class LogConsumer(IBusClient bus, EncryptedDatabase database, Lo
         new BoundedChannelOptions(options.QueueCapacity) { SingleReader = true, FullMode = BoundedChannelFullMode.Wait });
 
     private readonly LogBatchWriter _writer = new(database, time, options.DurableInterval);
-    private readonly LogSearchIdleIndexing _indexing = new(new LogSearchIndexer(database));
+    private readonly LogSearchIdleIndexing _indexing = new(new LogSearchIndexer(database), time);
     private readonly LogConsumerRetry _retry = new(options.WriteRetryDelay, time ?? TimeProvider.System);
     private readonly CancellationTokenSource _stopping = new();
     private IAsyncDisposable? _subscription;
@@ -180,7 +180,12 @@ internal sealed class LogConsumer(IBusClient bus, EncryptedDatabase database, Lo
             var waiting = Stopwatch.GetTimestamp();
             Interlocked.Add(ref _indexingTicks, waiting - idle);
             Interlocked.Exchange(ref _waitingSince, waiting);
-            if (!Wait(reader.WaitToReadAsync(cancellationToken)))
+            if (WaitForBatch(reader, _indexing.DueIn, cancellationToken) is not { } open)
+            {
+                continue; // the written rows are due for the index before any batch came
+            }
+
+            if (!open)
             {
                 break;
             }
@@ -201,7 +206,7 @@ internal sealed class LogConsumer(IBusClient bus, EncryptedDatabase database, Lo
             var committed = Stopwatch.GetTimestamp();
             Interlocked.Add(ref _writingTicks, committed - started);
             Interlocked.Exchange(ref _lastCommitTimestamp, committed);
-            _indexing.RowsWritten();
+            _indexing.RowsWritten(rows);
             Interlocked.Add(ref _committedRows, rows);
             Interlocked.Increment(ref _transactions);
             var replying = Stopwatch.GetTimestamp();
@@ -221,6 +226,26 @@ internal sealed class LogConsumer(IBusClient bus, EncryptedDatabase database, Lo
             }
 
             Interlocked.Add(ref _replyingTicks, Stopwatch.GetTimestamp() - replying);
+        }
+    }
+
+    /// <summary>True: a batch waits; false: the queue is closed; null: <paramref name="dueIn"/> passed first.</summary>
+    private bool? WaitForBatch(ChannelReader<(LogBatch Batch, BusMessage Request)> reader, TimeSpan? dueIn, CancellationToken cancellationToken)
+    {
+        if (dueIn is not { } delay)
+        {
+            return Wait(reader.WaitToReadAsync(cancellationToken));
+        }
+
+        using var due = new CancellationTokenSource(delay, time ?? TimeProvider.System);
+        using var either = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, due.Token);
+        try
+        {
+            return Wait(reader.WaitToReadAsync(either.Token));
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            return null;
         }
     }
 

@@ -10,7 +10,7 @@ namespace AICO.LogStore;
 /// leaves neither a duplicate nor a gap. The log consumer calls it only while nothing waits to be written, and a step
 /// ends early (commits what it has) as soon as <c>yieldNow</c> says a batch arrived.
 /// </summary>
-internal sealed class LogSearchIndexer(EncryptedDatabase database, int maxRowsPerStep = LogSearchIndexer.DefaultRowsPerStep)
+internal sealed class LogSearchIndexer(EncryptedDatabase database, int maxRowsPerStep = LogSearchIndexer.DefaultRowsPerStep, bool mergeFollowsRows = true)
 {
     public const int DefaultRowsPerStep = 250;
 
@@ -45,8 +45,10 @@ internal sealed class LogSearchIndexer(EncryptedDatabase database, int maxRowsPe
 
             // FTS5's automerge folds segments together at commit, and on a large index one such merge held a waiting
             // batch for tens of ms (paced p99 49 ms in logging-pipeline). Off, with a bounded slice of merge work
-            // per step instead, the merging is spread over the steps and the paced p99 stays under 20 ms (decisions).
-            Execute(connection, transaction, $"INSERT INTO logs_search (logs_search, rank) VALUES ('merge', {MergePagesPerStep})");
+            // per step instead, the merging is spread over the steps. The slice follows the rows indexed, not the
+            // number of steps: a fixed 32 pages after a step of a few rows made the merge work grow with the commit
+            // rate (decisions, issue 9).
+            Execute(connection, transaction, $"INSERT INTO logs_search (logs_search, rank) VALUES ('merge', {MergePages(count)})");
 
             var previous = Scalar(connection, transaction, "SELECT max_timestamp FROM log_search_ranges ORDER BY last_id DESC LIMIT 1") as string;
             if (previous is not null && string.CompareOrdinal(previous, maxTimestamp) > 0)
@@ -73,6 +75,9 @@ internal sealed class LogSearchIndexer(EncryptedDatabase database, int maxRowsPe
         IndexedRows += indexed;
         return indexed;
     }
+
+    /// <summary>Pages of merge work for a step of <paramref name="rows"/> rows: 32 for a full step, at least 1.</summary>
+    internal int MergePages(int rows) => !mergeFollowsRows ? MergePagesPerStep : Math.Max(1, (int)Math.Ceiling(rows * (double)MergePagesPerStep / maxRowsPerStep));
 
     /// <summary>The id below which (inclusive) every row is indexed.</summary>
     public static long Watermark(SqliteConnection connection) =>

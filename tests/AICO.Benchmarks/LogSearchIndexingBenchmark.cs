@@ -28,6 +28,7 @@ internal static class LogSearchIndexingBenchmark
         var rows = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 300_000;
         var rate = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 20_000;
         var seconds = args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCulture) : 5;
+        var grown = args.Length > 3 ? int.Parse(args[3], CultureInfo.InvariantCulture) : 1_000_000;
         var root = Path.Combine(Path.GetTempPath(), "aico-bench-search-" + Guid.NewGuid().ToString("N"));
         try
         {
@@ -54,13 +55,14 @@ internal static class LogSearchIndexingBenchmark
             results["paced+small"] = await RunLoopAsync(Fresh(root, "paced-small"), paced, indexing: true, rate, SmallSteps);
 
             Console.WriteLine($"the consumer's write loop without the bus: {rows:N0} rows flat out (best of 2 alternating rounds), {rate:N0} rows/s paced for {seconds} s, steps of {LogSearchIndexer.DefaultRowsPerStep:N0} rows unless said; 512-row batches, <= 5,000 rows per transaction");
-            Console.WriteLine("| write loop | rows/s | ratio | queue-to-commit p50 ms | p99 ms | indexed by the last commit | unindexed then | catch-up after s |");
-            Console.WriteLine("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
+            Console.WriteLine("| write loop | rows/s | ratio | queue-to-commit p50 ms | p99 ms | indexed by the last commit | unindexed then | catch-up after s | writer indexing |");
+            Console.WriteLine("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
             Print("flat out, writer only", results["flat"], results["flat"]);
             Print("flat out, writer + grep indexing when idle", results["flat+index"], results["flat"]);
             Print($"paced {rate:N0} rows/s, writer only", results["paced"], results["paced"]);
             Print($"paced {rate:N0} rows/s, writer + grep indexing when idle", results["paced+index"], results["paced"]);
             Print($"paced {rate:N0} rows/s, writer + grep indexing when idle, steps of {SmallSteps}", results["paced+small"], results["paced"]);
+            await GrownIndexAsync(root, grown);
             Console.WriteLine($"load {Load()}");
             return 0;
         }
@@ -75,10 +77,10 @@ internal static class LogSearchIndexingBenchmark
     }
 
     /// <summary>Rows/s to the last commit; Indexed/Unindexed at the last commit; CatchUp: idle indexing after it.</summary>
-    private sealed record Result(double RowsPerSecond, double P50, double P99, long Indexed, long Unindexed, double CatchUpSeconds);
+    private sealed record Result(double RowsPerSecond, double P50, double P99, long Indexed, long Unindexed, double CatchUpSeconds, double IndexingShare = 0);
 
     private static void Print(string name, Result r, Result baseline) =>
-        Console.WriteLine($"| {name} | {r.RowsPerSecond:N0} | {r.RowsPerSecond / baseline.RowsPerSecond:F2} | {r.P50:F2} | {r.P99:F2} | {r.Indexed:N0} | {r.Unindexed:N0} | {r.CatchUpSeconds:F2} |");
+        Console.WriteLine($"| {name} | {r.RowsPerSecond:N0} | {r.RowsPerSecond / baseline.RowsPerSecond:F2} | {r.P50:F2} | {r.P99:F2} | {r.Indexed:N0} | {r.Unindexed:N0} | {r.CatchUpSeconds:F2} | {r.IndexingShare:P0} |");
 
     private static EncryptedDatabase Fresh(string root, string name)
     {
@@ -89,14 +91,20 @@ internal static class LogSearchIndexingBenchmark
 
     private const int SmallSteps = 250;
 
-    private static async Task<Result> RunLoopAsync(EncryptedDatabase database, IReadOnlyList<LogBatch> batches, bool indexing, int rate, int stepRows = LogSearchIndexer.DefaultRowsPerStep)
+    private static Task<Result> RunLoopAsync(EncryptedDatabase database, IReadOnlyList<LogBatch> batches, bool indexing, int rate, int stepRows = LogSearchIndexer.DefaultRowsPerStep) =>
+        RunLoopAsync(database, batches, indexing ? new LogSearchIdleIndexing(new LogSearchIndexer(database, stepRows)) : null, rate);
+
+    private static async Task<Result> RunLoopAsync(EncryptedDatabase database, IReadOnlyList<LogBatch> batches, LogSearchIdleIndexing? idle, int rate)
     {
+        var indexing = idle is not null;
+        var batchRows = batches.Count == 0 ? BatchRows : batches[0].Count;
         var queue = Channel.CreateBounded<(LogBatch Batch, long Queued)>(new BoundedChannelOptions(256) { SingleReader = true, FullMode = BoundedChannelFullMode.Wait });
         var writer = new LogBatchWriter(database);
-        var idle = indexing ? new LogSearchIdleIndexing(new LogSearchIndexer(database, stepRows)) : null;
         var latencies = new List<double>(batches.Count);
         TimeSpan lastCommit = default;
         long indexedAtLastCommit = 0;
+        long indexingTicks = 0;
+        long indexingAtLastCommit = 0;
         var watch = Stopwatch.StartNew();
         var producer = Task.Run(async () =>
         {
@@ -104,7 +112,7 @@ internal static class LogSearchIndexingBenchmark
             {
                 if (rate > 0)
                 {
-                    var due = TimeSpan.FromSeconds((double)i * BatchRows / rate);
+                    var due = TimeSpan.FromSeconds((double)i * batchRows / rate);
                     if (due > watch.Elapsed)
                     {
                         await Task.Delay(due - watch.Elapsed);
@@ -122,8 +130,22 @@ internal static class LogSearchIndexingBenchmark
             var pending = new List<(LogBatch Batch, long Queued)>();
             while (true)
             {
+                var idleFrom = Stopwatch.GetTimestamp();
                 idle?.WhileIdle(() => reader.TryPeek(out _), CancellationToken.None);
-                if (!await reader.WaitToReadAsync())
+                indexingTicks += Stopwatch.GetTimestamp() - idleFrom;
+                // As the consumer's writer: wake for the index when its rows are due before a batch comes.
+                using var due = idle?.DueIn is { } dueIn ? new CancellationTokenSource(dueIn) : new CancellationTokenSource();
+                bool open;
+                try
+                {
+                    open = await reader.WaitToReadAsync(due.Token);
+                }
+                catch (OperationCanceledException)
+                {
+                    continue;
+                }
+
+                if (!open)
                 {
                     break;
                 }
@@ -141,36 +163,101 @@ internal static class LogSearchIndexingBenchmark
                 latencies.AddRange(pending.Select(p => Stopwatch.GetElapsedTime(p.Queued, now).TotalMilliseconds));
                 lastCommit = watch.Elapsed;
                 indexedAtLastCommit = idle?.Indexer.IndexedRows ?? 0;
-                idle?.RowsWritten();
+                indexingAtLastCommit = indexingTicks;
+                idle?.RowsWritten(count);
             }
         });
         await Task.WhenAll(producer, consumer);
+        while (idle is { CaughtUp: false })
+        {
+            if (idle.DueIn is { } wait)
+            {
+                await Task.Delay(wait);
+            }
+
+            idle.WhileIdle(() => false, CancellationToken.None);
+        }
+
         var caughtUp = watch.Elapsed - lastCommit;
         latencies.Sort();
-        var total = batches.Count * (long)BatchRows;
+        var total = batches.Sum(b => (long)b.Count);
         return new Result(total / lastCommit.TotalSeconds, latencies[latencies.Count / 2],
             latencies[Math.Min(latencies.Count - 1, (int)(latencies.Count * 0.99))], indexedAtLastCommit, indexing ? total - indexedAtLastCommit : total,
-            indexing ? caughtUp.TotalSeconds : 0);
+            indexing ? caughtUp.TotalSeconds : 0, Stopwatch.GetElapsedTime(0, indexingAtLastCommit) / lastCommit);
     }
 
-    private static List<LogBatch> Batches(int rows)
+    /// <summary>
+    /// What the pipeline's paced run meets after a while: a grown, fully indexed database, and a producer pace of 2,000
+    /// records/s in 4-record batches, so a commit every 2 ms. Indexing as before (a step after every commit, 32 pages of
+    /// merge work each) and as now (steps once 500 rows or 1 s wait, merge work following the rows), each on a copy of
+    /// the same grown file.
+    /// </summary>
+    private static async Task GrownIndexAsync(string root, int rows)
+    {
+        var key = System.Security.Cryptography.RandomNumberGenerator.GetBytes(StorageOptions.KeyLength);
+        var grown = new EncryptedDatabase(new StorageOptions(Path.Combine(root, "grown", "logs.db"), key));
+        grown.Migrate();
+        var writer = new LogBatchWriter(grown);
+        var all = Batches(rows);
+        for (var i = 0; i < all.Count; i += 10)
+        {
+            writer.Write(all.GetRange(i, Math.Min(10, all.Count - i)));
+        }
+
+        var indexer = new LogSearchIndexer(grown);
+        while (indexer.Step() > 0)
+        {
+        }
+
+        grown.Execute(c =>
+        {
+            using var command = c.CreateCommand();
+            command.CommandText = "PRAGMA wal_checkpoint(TRUNCATE)";
+            return command.ExecuteNonQuery();
+        });
+        SqliteConnection.ClearAllPools();
+        var paced = Batches(2_000 * 5, batchRows: 4);
+        Console.WriteLine($"paced 2,000 rows/s in 4-row batches for 5 s on a grown database of {rows:N0} indexed rows (each variant on a copy of the same file); load {Load()}");
+        Console.WriteLine("| write loop | rows/s | ratio | queue-to-commit p50 ms | p99 ms | indexed by the last commit | unindexed then | catch-up after s | writer indexing |");
+        Console.WriteLine("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
+        Result? baseline = null;
+        foreach (var (name, before) in new[] { ("writer only", (bool?)null), ("indexing as before: a step per commit, 32 merge pages each", true), ("indexing now: 500 rows or 1 s, merge following the rows", false) })
+        {
+            var directory = Path.Combine(root, "grown-" + (before is null ? "none" : before.Value ? "before" : "now"));
+            Directory.CreateDirectory(directory);
+            File.Copy(grown.Options.DatabasePath, Path.Combine(directory, "logs.db"));
+            var copy = new EncryptedDatabase(new StorageOptions(Path.Combine(directory, "logs.db"), key));
+            var idle = before switch
+            {
+                null => null,
+                true => new LogSearchIdleIndexing(new LogSearchIndexer(copy, mergeFollowsRows: false), rowsWorthAStep: 0),
+                false => new LogSearchIdleIndexing(new LogSearchIndexer(copy)),
+            };
+            var result = await RunLoopAsync(copy, paced, idle, 2_000);
+            baseline ??= result;
+            Print(name, result, baseline);
+            SqliteConnection.ClearAllPools();
+        }
+    }
+
+    private static List<LogBatch> Batches(int rows, int batchRows = BatchRows)
     {
         var random = new Random(11);
         var producers = Enumerable.Range(0, 4).Select(i => $"gateway/{Guid.NewGuid().ToString("N")[..12]}").ToArray();
         var sequences = new long[producers.Length];
         var start = DateTimeOffset.UtcNow;
         var batches = new List<LogBatch>();
-        for (var b = 0; b < rows / BatchRows; b++)
+        for (var b = 0; b < rows / batchRows; b++)
         {
             var p = b % producers.Length;
-            var entries = new List<LogEntry>(BatchRows);
-            for (var i = 0; i < BatchRows; i++)
+            var entries = new List<LogEntry>(batchRows);
+            for (var i = 0; i < batchRows; i++)
             {
                 var n = random.Next(100_000);
                 entries.Add(new LogEntry
                 {
                     Sequence = ++sequences[p],
-                    Timestamp = start.AddTicks(b * BatchRows + i),
+                    Timestamp = start.AddTicks(b * batchRows + i),
                     Level = LogLevel.Information,
                     Category = "AICO.Gateway.ChatEndpoints",
                     Message = $"chat request {n} answered in {n % 900} ms",

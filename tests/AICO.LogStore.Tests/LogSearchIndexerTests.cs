@@ -86,6 +86,51 @@ public sealed class LogSearchIndexerTests
         Assert.Equal(pipeline.Count("SELECT count(*) FROM logs"), IndexState(pipeline.Database).Indexed.Count);
     }
 
+    [Fact]
+    public void Small_commits_do_not_each_start_an_indexing_step_the_rows_wait_until_enough_of_them_or_the_lag_has_passed()
+    {
+        using var temp = new TempDatabase();
+        temp.Database.Migrate();
+        var clock = new Microsoft.Extensions.Time.Testing.FakeTimeProvider();
+        var idle = new LogSearchIdleIndexing(new LogSearchIndexer(temp.Database), clock);
+        idle.WhileIdle(() => false, CancellationToken.None); // a fresh process first looks for rows left from before
+        Assert.True(idle.CaughtUp);
+
+        var writer = new LogBatchWriter(temp.Database);
+        for (var i = 0; i < 10; i++)
+        {
+            writer.Write([Batch("gateway/paced", 1 + i * 4L, 4)]);
+            idle.RowsWritten(4);
+            idle.WhileIdle(() => false, CancellationToken.None);
+        }
+
+        Assert.Equal(0, idle.Indexer.IndexedRows);
+        Assert.Equal(LogSearchIdleIndexing.MaxLag, idle.DueIn);
+
+        clock.Advance(LogSearchIdleIndexing.MaxLag);
+        Assert.Null(idle.DueIn);
+        idle.WhileIdle(() => false, CancellationToken.None);
+        Assert.Equal(40, idle.Indexer.IndexedRows);
+        Assert.True(idle.CaughtUp);
+        Assert.Equal(40, Watermark(temp.Database));
+
+        writer.Write([Batch("gateway/paced", 41, LogSearchIdleIndexing.RowsWorthAStep)]);
+        idle.RowsWritten(LogSearchIdleIndexing.RowsWorthAStep);
+        idle.WhileIdle(() => false, CancellationToken.None);
+        Assert.Equal(40 + LogSearchIdleIndexing.RowsWorthAStep, idle.Indexer.IndexedRows);
+    }
+
+    [Fact]
+    public void A_step_of_a_few_rows_asks_for_a_few_pages_of_merge_work_not_a_full_steps()
+    {
+        using var temp = new TempDatabase();
+        var indexer = new LogSearchIndexer(temp.Database);
+        Assert.Equal(32, indexer.MergePages(LogSearchIndexer.DefaultRowsPerStep));
+        Assert.Equal(1, indexer.MergePages(4));
+        Assert.Equal(1, indexer.MergePages(0));
+        Assert.Equal(4, indexer.MergePages(31));
+    }
+
     /// <summary>Lock waits short enough that the two collide and the retry pipeline runs the unit again.</summary>
     private static StorageOptions ShortBusyTimeout(TempDatabase temp) => new(temp.DatabaseFile, temp.Key)
     {
