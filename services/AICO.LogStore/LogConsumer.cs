@@ -132,7 +132,8 @@ internal sealed class LogConsumer(IBusClient bus, EncryptedDatabase database, Lo
         LogBatch batch;
         try
         {
-            batch = LogBatchCodec.Decode(message.Payload);
+            // Unpacked into the shared pool: the writer releases each batch once it is committed and answered.
+            batch = LogBatchCodec.DecodePooled(message.Payload);
         }
         catch (FormatException ex)
         {
@@ -144,10 +145,19 @@ internal sealed class LogConsumer(IBusClient bus, EncryptedDatabase database, Lo
         if (LogBatchWriter.ComponentOf(batch.Producer) != message.SourceComponent || !batch.Producer.Contains('/'))
         {
             Invalid($"log batch from {message.SourceComponent} names producer '{batch.Producer}'");
+            batch.Release();
             return;
         }
 
-        await _queue.Writer.WriteAsync((batch, message), cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await _queue.Writer.WriteAsync((batch, message), cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            batch.Release();
+            throw;
+        }
     }
 
     /// <summary>
@@ -206,6 +216,8 @@ internal sealed class LogConsumer(IBusClient bus, EncryptedDatabase database, Lo
                     // Committed but not acknowledged: the producer resends and the duplicate is ignored.
                     LoggingDiagnostics.Write($"acknowledgement to {batch.Producer} failed: {ex.Message}");
                 }
+
+                batch.Release();
             }
 
             Interlocked.Add(ref _replyingTicks, Stopwatch.GetTimestamp() - replying);

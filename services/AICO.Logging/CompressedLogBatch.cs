@@ -1,3 +1,4 @@
+using System.Buffers;
 using K4os.Compression.LZ4;
 
 namespace AICO.Logging;
@@ -56,6 +57,35 @@ public static class CompressedLogBatch
     /// <exception cref="FormatException">The declared length is out of bounds, the block is corrupt or unpacks to another length, or it holds no version-2 batch.</exception>
     internal static byte[] Unpack(ReadOnlySpan<byte> payload)
     {
+        var length = UnpackedLength(payload, out var block);
+        var unpacked = new byte[length];
+        UnpackInto(block, unpacked);
+        return unpacked;
+    }
+
+    /// <summary>
+    /// As <see cref="Unpack"/>, into an array rented from the shared pool (longer than the payload: its first
+    /// <c>Length</c> bytes). The caller returns it to <see cref="ArrayPool{T}.Shared"/>.
+    /// </summary>
+    /// <inheritdoc cref="Unpack" path="/exception"/>
+    internal static (byte[] Array, int Length) UnpackPooled(ReadOnlySpan<byte> payload)
+    {
+        var length = UnpackedLength(payload, out var block);
+        var rented = ArrayPool<byte>.Shared.Rent(length);
+        try
+        {
+            UnpackInto(block, rented.AsSpan(0, length));
+            return (rented, length);
+        }
+        catch
+        {
+            ArrayPool<byte>.Shared.Return(rented);
+            throw;
+        }
+    }
+
+    private static int UnpackedLength(ReadOnlySpan<byte> payload, out ReadOnlySpan<byte> block)
+    {
         var reader = new WireReader(payload);
         if (reader.ReadByte() != Version)
         {
@@ -63,26 +93,29 @@ public static class CompressedLogBatch
         }
 
         var length = reader.ReadVarUInt();
-        var block = payload[reader.Position..];
+        block = payload[reader.Position..];
         if (length == 0 || length > MaxUnpackedBytes || length > (long)block.Length * MaxRatio)
         {
             throw new FormatException($"compressed log batch declares {length} bytes from a {block.Length}-byte block (at most {MaxUnpackedBytes} bytes, {MaxRatio} per block byte)");
         }
 
-        var unpacked = new byte[length];
+        return (int)length;
+    }
+
+    /// <summary>Unpacks <paramref name="block"/> into exactly <paramref name="unpacked"/> and checks what it holds.</summary>
+    private static void UnpackInto(ReadOnlySpan<byte> block, Span<byte> unpacked)
+    {
         var decoded = LZ4Codec.Decode(block, unpacked);
-        if (decoded != length)
+        if (decoded != unpacked.Length)
         {
             throw new FormatException(decoded < 0
                 ? "compressed log batch is corrupt (the LZ4 block does not decode)"
-                : $"compressed log batch unpacks to {decoded} bytes, not the {length} it declares");
+                : $"compressed log batch unpacks to {decoded} bytes, not the {unpacked.Length} it declares");
         }
 
         if (unpacked[0] != LogBatchCodec.Version)
         {
             throw new FormatException($"compressed log batch holds version {unpacked[0]}, expected {LogBatchCodec.Version}");
         }
-
-        return unpacked;
     }
 }

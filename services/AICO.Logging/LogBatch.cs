@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Text;
 
 namespace AICO.Logging;
@@ -10,6 +11,8 @@ public sealed class LogBatch
 {
     private ReadOnlyMemory<byte>? _payload;
     private IReadOnlyList<LogEntry>? _entries;
+    private byte[]? _pooled;
+    private bool _released;
 
     /// <summary>A batch of hand-made records (tests, benchmarks); encoded when the payload is first needed.</summary>
     public LogBatch(string producer, IReadOnlyList<LogEntry> entries)
@@ -20,12 +23,14 @@ public sealed class LogBatch
         Count = entries.Count;
     }
 
-    internal LogBatch(string producer, long firstSequence, int count, ReadOnlyMemory<byte> payload)
+    /// <param name="pooled">The shared pool's array <paramref name="payload"/> lies in (returned by <see cref="Release"/>), or null.</param>
+    internal LogBatch(string producer, long firstSequence, int count, ReadOnlyMemory<byte> payload, byte[]? pooled = null)
     {
         Producer = producer;
         FirstSequence = firstSequence;
         Count = count;
         _payload = payload;
+        _pooled = pooled;
     }
 
     public string Producer { get; }
@@ -37,7 +42,25 @@ public sealed class LogBatch
     public long LastSequence => FirstSequence + Count - 1;
 
     /// <summary>The batch in the wire format (<see cref="LogBatchCodec"/>).</summary>
-    public ReadOnlyMemory<byte> Payload => _payload ??= LogBatchCodec.Encode(Producer, _entries!);
+    /// <exception cref="ObjectDisposedException">The batch was released: its pooled payload may hold another batch by now.</exception>
+    public ReadOnlyMemory<byte> Payload => _released
+        ? throw new ObjectDisposedException(nameof(LogBatch), $"log batch {Producer} {FirstSequence}-{LastSequence} was released after it was written")
+        : _payload ??= LogBatchCodec.Encode(Producer, _entries!);
+
+    /// <summary>
+    /// Gives a payload unpacked into the shared pool (<see cref="LogBatchCodec.DecodePooled"/>) back; the payload must
+    /// not be read afterwards (its producer, sequences and count stay readable). Nothing to do for other batches.
+    /// </summary>
+    public void Release()
+    {
+        if (_pooled is { } pooled)
+        {
+            _pooled = null;
+            _released = true;
+            _payload = null;
+            ArrayPool<byte>.Shared.Return(pooled);
+        }
+    }
 
     public IReadOnlyList<LogEntry> Entries => _entries ??= ReadEntries(Payload.Span);
 

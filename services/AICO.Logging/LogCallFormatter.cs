@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Globalization;
 using System.Text;
 using System.Text.Json;
 
@@ -67,7 +68,7 @@ internal sealed class LogCallFormatter
                     var (key, value) = state[i];
                     if (key != OriginalFormatKey)
                     {
-                        Write(key, BusLogger.Text(value));
+                        Write(key, value);
                     }
                 }
             }
@@ -95,5 +96,41 @@ internal sealed class LogCallFormatter
         {
             _writer.WriteString(key, value);
         }
+    }
+
+    /// <summary>
+    /// A deferred state's value: numbers, dates, Guids and enums are formatted into a stack buffer (the text of
+    /// <see cref="BusLogger.Text"/>, without a string per value, the worker's largest allocation after the message).
+    /// </summary>
+    private void Write(string? key, object? value)
+    {
+        if (key is null || !_seen.Add(key))
+        {
+            return;
+        }
+
+        if (value is ISpanFormattable formattable)
+        {
+            Span<char> text = stackalloc char[64];
+            bool formatted;
+            int written;
+            try
+            {
+                formatted = formattable.TryFormat(text, out written, default, CultureInfo.InvariantCulture);
+            }
+            catch (FormatException)
+            {
+                formatted = false;
+                written = 0;
+            }
+
+            if (formatted)
+            {
+                _writer.WriteString(key, text[..written]);
+                return;
+            }
+        }
+
+        _writer.WriteString(key, BusLogger.Text(value));
     }
 }

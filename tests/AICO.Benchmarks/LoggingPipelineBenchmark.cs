@@ -14,11 +14,12 @@ namespace AICO.Benchmarks;
 /// (1) raw: the same log rows written straight into the encrypted database by the consumer's batch writer
 ///     (same SQL, same transaction size), no bus;
 /// (2) pipeline: N producer threads, each with its own bus client and bus logger (ILogger.LogInformation) ->
-///     broker (CURVE + sealed sessions) -> log consumer -> encrypted database.
-/// Both (and the plain and FULL baselines) in five alternating rounds, each reported as the median and range of its
+///     broker (CURVE + sealed sessions) -> log consumer -> encrypted database; as deployed (the AICO.Broker and
+///     AICO.LogConsumer hosts as their own processes, producers in this one) and, beside it, all in this process.
+/// All (and the plain and FULL baselines) in five alternating rounds, each reported as the median and range of its
 /// rounds; the ratio is of the medians. Also latency from the ILogger call to the committed row (p50/p99), records lost
-/// and duplicated, and per pipeline round where the time went (writer, GC, CPU by thread).
-/// Usage: logging-pipeline [producers] [records per producer] [pipeline | pipeline-allocations | neighbours | writer-records]
+/// and duplicated, and per pipeline round where the time went (writer thread, GC, CPU by thread and process).
+/// Usage: logging-pipeline [producers] [records per producer] [pipeline | pipeline-allocations | neighbours | writer-records] [deployed | in-process]
 /// </summary>
 internal static class LoggingPipelineBenchmark
 {
@@ -31,45 +32,64 @@ internal static class LoggingPipelineBenchmark
     {
         var producers = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 4;
         var perProducer = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 50_000;
-        var mode = args.ElementAtOrDefault(2);
+        var modes = args.Skip(2).ToHashSet();
         var total = producers * perProducer;
         var root = Path.Combine(Path.GetTempPath(), "aico-bench-logging-" + Guid.NewGuid().ToString("N"));
         try
         {
-            var paths = new AicoPaths(Path.Combine(root, "data"), Path.Combine(root, "data", "run"));
-            var store = new MasterKeyStore(paths);
-            store.Create(force: false);
-            var derivation = store.LoadDerivation();
-
+            var derivation = KeyStore(Path.Combine(root, "data")).LoadDerivation();
             Console.WriteLine($"load before: {Load()}");
-            if (mode == "neighbours")
+            if (modes.Contains("neighbours"))
             {
                 return WriterNeighbourExperiment.Run(root, derivation, producers, perProducer);
             }
 
-            await using var pipeline = await LogPipelineUnderTest.StartAsync(paths, derivation, producers, perProducer, RowsPerTransaction);
-            var warmup = await pipeline.WarmUpAsync();
-            Console.WriteLine($"pipeline warm-up: {warmup} rounds of {perProducer:N0} records per producer");
-            if (mode == "writer-records")
+            // The pipeline as deployed (broker and consumer in their own processes, producers here) and the same in one
+            // process, each with its own installation and database; "deployed" or "in-process" runs only that one
+            // (writer-records: in one process unless told).
+            var formNamed = modes.Contains("deployed") || modes.Contains("in-process");
+            var forms = new[] { (Name: "deployed", Deployed: true), (Name: "in-process", Deployed: false) }
+                .Where(f => formNamed ? modes.Contains(f.Name) : !modes.Contains("writer-records") || !f.Deployed).ToList();
+            var pipelines = new List<LogPipelineUnderTest>();
+            await using var stopAll = new AsyncDisposables(pipelines);
+            foreach (var form in forms)
             {
-                return await WriterRecordsExperiment.RunAsync(root, pipeline, derivation, producers, perProducer);
+                var data = Path.Combine(root, form.Name);
+                KeyStore(data);
+                var pipeline = await LogPipelineUnderTest.StartAsync(new AicoPaths(data, Path.Combine(data, "run")), producers, perProducer, RowsPerTransaction, form.Deployed);
+                pipelines.Add(pipeline);
+                Console.WriteLine($"pipeline {pipeline.Label}: warm-up {await pipeline.WarmUpAsync()}");
             }
 
-            // Rounds alternate every path, so that the disk, the JIT and other processes hit all alike; each round starts
-            // settled (the pipeline's earlier rows indexed, garbage collected) and every path reports the median of its
-            // rounds with the range. "logging-pipeline N M pipeline" runs only the pipeline's rounds (for a profiler),
-            // "pipeline-allocations" also samples what each round allocates, by type.
-            var pipelineOnly = mode is "pipeline" or "pipeline-allocations";
+            if (modes.Contains("writer-records"))
+            {
+                return await WriterRecordsExperiment.RunAsync(root, pipelines[0], derivation, producers, perProducer);
+            }
+
+            // Rounds alternate every path, so that the disk, the JIT and other processes hit all alike (the two pipelines
+            // take turns at going first); each round starts settled (the pipelines' earlier rows indexed, garbage
+            // collected) and every path reports the median of its rounds with the range. "logging-pipeline N M pipeline"
+            // runs only the pipelines' rounds (for a profiler), "pipeline-allocations" also samples what each round
+            // allocates, by type.
+            var pipelineOnly = modes.Contains("pipeline") || modes.Contains("pipeline-allocations");
             var plain = new List<double>();
             var raw = new List<double>();
             var full = new List<double>();
             var replay = new List<double>();
-            var flatOut = new List<PipelineRound>();
+            var flatOut = pipelines.ToDictionary(p => p, _ => new List<PipelineRound>());
+            async Task SettleAll()
+            {
+                foreach (var pipeline in pipelines)
+                {
+                    await pipeline.SettleAsync();
+                }
+            }
+
             for (var round = 0; round < Rounds; round++)
             {
                 if (!pipelineOnly)
                 {
-                    await pipeline.SettleAsync();
+                    await SettleAll();
                     plain.Add(PlainSqlCipher(Path.Combine(root, $"plain-{round}.db"), derivation, total));
                     LogPipelineUnderTest.Collect();
                     raw.Add(Raw(Path.Combine(root, $"raw-{round}.db"), derivation, producers, perProducer));
@@ -77,39 +97,49 @@ internal static class LoggingPipelineBenchmark
                     full.Add(Raw(Path.Combine(root, $"raw-full-{round}.db"), derivation, producers, perProducer, durableInterval: TimeSpan.Zero));
                 }
 
-                var measured = await pipeline.MeasureFlatOutAsync(sampleAllocations: mode == "pipeline-allocations");
-                flatOut.Add(measured);
-                if (!pipelineOnly)
+                var order = round % 2 == 0 ? pipelines : Enumerable.Reverse(pipelines).ToList();
+                var line = new List<string>();
+                foreach (var pipeline in order)
                 {
-                    var replayed = pipeline.LastRoundAsBatches();
-                    await pipeline.SettleAsync();
-                    replay.Add(Raw(Path.Combine(root, $"raw-replay-{round}.db"), derivation, producers, perProducer, batches: replayed));
+                    await SettleAll();
+                    var measured = await pipeline.MeasureFlatOutAsync(sampleAllocations: modes.Contains("pipeline-allocations"));
+                    flatOut[pipeline].Add(measured);
+                    line.Add($"pipeline {pipeline.Label}: {measured.Rate:N0} records/s{(pipelineOnly ? "" : $" ({measured.Rate / raw[^1]:F2}x)")}; {measured.WhereTheTimeWent}");
                 }
 
-                Console.WriteLine($"round {round + 1}: {(pipelineOnly ? "" : $"plain {plain[^1]:N0}, raw {raw[^1]:N0}, raw FULL {full[^1]:N0}, raw replay {replay[^1]:N0}, ")}pipeline {measured.Rate:N0} records/s" +
-                    (pipelineOnly ? "" : $" ({measured.Rate / raw[^1]:F2}x)") +
-                    $"; pipeline: {measured.Cores:F2} cores busy, {measured.RowsPerTransaction:N0} rows per transaction, writer committing {measured.WriterBusy:P0}, " +
-                    $"replying {measured.WriterReplying:P1}, indexing {measured.WriterIndexing:P1} ({measured.RowsIndexed:N0} rows), waiting for batches {measured.WriterWaiting:P1} (first batch written {measured.FirstWriteMs:F0} ms after the round began), {measured.MethodsCompiled} methods compiled; " +
-                    $"GC {measured.Gc}; CPU by thread {measured.CpuByThread}");
+                if (!pipelineOnly)
+                {
+                    var replayed = pipelines[0].LastRoundAsBatches();
+                    await SettleAll();
+                    replay.Add(Raw(Path.Combine(root, $"raw-replay-{round}.db"), derivation, producers, perProducer, batches: replayed));
+                    line.Insert(0, $"plain {plain[^1]:N0}, raw {raw[^1]:N0}, raw FULL {full[^1]:N0}, raw replay {replay[^1]:N0}");
+                }
+
+                Console.WriteLine($"round {round + 1}: {string.Join(" | ", line)}");
             }
 
             double fts = double.NaN;
             if (!pipelineOnly)
             {
-                await pipeline.SettleAsync();
+                await SettleAll();
                 fts = Raw(Path.Combine(root, "raw-fts.db"), derivation, producers, perProducer, FtsInTransaction);
             }
 
-            var (pacedRate, paced) = await pipeline.PacedAsync(PacedRate, PacedDuration);
-            var latencies = pipeline.Latencies("module = 'Producer'");
-            var lost = pipeline.MeasuredRecords - latencies.Count;
-            var duplicates = pipeline.Duplicates();
-            if (pipeline.Dropped > 0)
+            var results = new List<(LogPipelineUnderTest Pipeline, List<double> Rates, List<double> Latencies, long Lost, long Duplicates, double PacedRate, List<double> Paced)>();
+            foreach (var pipeline in pipelines)
             {
-                Console.Error.WriteLine($"{pipeline.Dropped} records were dropped by full buffers");
+                await SettleAll();
+                var (pacedRate, paced, pacedDetail) = await pipeline.PacedAsync(PacedRate, PacedDuration);
+                Console.WriteLine($"pipeline {pipeline.Label}, paced: {pacedDetail}");
+                var latencies = pipeline.Latencies("module = 'Producer'");
+                if (pipeline.Dropped > 0)
+                {
+                    Console.Error.WriteLine($"pipeline {pipeline.Label}: {pipeline.Dropped} records were dropped by full buffers");
+                }
+
+                results.Add((pipeline, flatOut[pipeline].ConvertAll(r => r.Rate), latencies, pipeline.MeasuredRecords - latencies.Count, pipeline.Duplicates(), pacedRate, paced));
             }
 
-            var rates = flatOut.ConvertAll(r => r.Rate);
             var medianRaw = Median(raw);
             Console.WriteLine($"logging pipeline: {producers} producers x {perProducer:N0} records = {total:N0} records per round, {Rounds} alternating rounds (median, range), SQLCipher 4, WAL, a commit forced to disk at most every second (synchronous=FULL, else NORMAL), {RowsPerTransaction} rows per transaction at most");
             Console.WriteLine($"load after: {Load()}");
@@ -118,17 +148,26 @@ internal static class LoggingPipelineBenchmark
             Console.WriteLine($"| plain SQLCipher: same rows into a one-index table (timestamp, level, category, message) | {Median(plain):N0} | {Range(plain)} | {Median(plain) / medianRaw:F2} | - | - | - | - |");
             Console.WriteLine($"| raw: batch writer straight into the encrypted DB | {medianRaw:N0} | {Range(raw)} | 1.00 | - | - | - | - |");
             Console.WriteLine($"| raw writer, every commit forced to disk (synchronous=FULL, as before) | {Median(full):N0} | {Range(full)} | {Median(full) / medianRaw:F2} | - | - | - | - |");
-            Console.WriteLine($"| raw writer, the pipeline's own records of the round before (their timestamps, texts, order) | {Median(replay):N0} | {Range(replay)} | {Median(replay) / medianRaw:F2} | - | - | - | - |");
+            Console.WriteLine($"| raw writer, the pipeline's own records of the round before (their timestamps, texts, order; {pipelines[0].Label}) | {Median(replay):N0} | {Range(replay)} | {Median(replay) / medianRaw:F2} | - | - | - | - |");
             Console.WriteLine($"| raw writer + trigram FTS5 of message kept in the same transaction (one round) | {fts:N0} | - | {fts / medianRaw:F2} | - | - | - | - |");
-            Console.WriteLine($"| pipeline: ILogger -> bus logger -> broker -> consumer -> encrypted DB (flat out) | {Median(rates):N0} | {Range(rates)} | {Median(rates) / medianRaw:F2} | {Percentile(latencies, 0.50):F0} ms | {Percentile(latencies, 0.99):F0} ms | {lost} | {duplicates} |");
-            Console.WriteLine($"| pipeline, paced ({pacedRate:N0} records/s, {paced.Count:N0} records) | - | - | - | {Percentile(paced, 0.50):F0} ms | {Percentile(paced, 0.99):F0} ms | - | - |");
-            if (!pipelineOnly)
+            foreach (var r in results)
             {
-                Console.WriteLine($"pipeline / raw writer per round: {string.Join(", ", flatOut.Select((r, i) => $"{r.Rate / raw[i]:F2}"))}; best of {Rounds}: pipeline {rates.Max():N0}, raw {raw.Max():N0} ({rates.Max() / raw.Max():F2}x)");
-                Console.WriteLine($"pipeline / raw writer of the same records, per round: {string.Join(", ", flatOut.Select((r, i) => $"{r.Rate / replay[i]:F2}"))}; medians {Median(rates) / Median(replay):F2}x");
+                Console.WriteLine($"| pipeline {r.Pipeline.Label}: ILogger -> bus logger -> broker -> consumer -> encrypted DB (flat out) | {Median(r.Rates):N0} | {Range(r.Rates)} | {Median(r.Rates) / medianRaw:F2} | {Percentile(r.Latencies, 0.50):F0} ms | {Percentile(r.Latencies, 0.99):F0} ms | {r.Lost} | {r.Duplicates} |");
+                Console.WriteLine($"| pipeline {r.Pipeline.Label}, paced ({r.PacedRate:N0} records/s, {r.Paced.Count:N0} records) | - | - | - | {Percentile(r.Paced, 0.50):F0} ms | {Percentile(r.Paced, 0.99):F0} ms | - | - |");
             }
 
-            return lost == 0 && duplicates == 0 ? 0 : 1;
+            foreach (var r in results.Where(_ => !pipelineOnly))
+            {
+                Console.WriteLine($"pipeline {r.Pipeline.Label} / raw writer per round: {string.Join(", ", r.Rates.Select((rate, i) => $"{rate / raw[i]:F2}"))}; best of {Rounds}: pipeline {r.Rates.Max():N0}, raw {raw.Max():N0} ({r.Rates.Max() / raw.Max():F2}x)");
+                Console.WriteLine($"pipeline {r.Pipeline.Label} / raw writer of the same records, per round: {string.Join(", ", r.Rates.Select((rate, i) => $"{rate / replay[i]:F2}"))}; medians {Median(r.Rates) / Median(replay):F2}x");
+            }
+
+            if (results.Count == 2)
+            {
+                Console.WriteLine($"pipeline {results[0].Pipeline.Label} / {results[1].Pipeline.Label}, per round: {string.Join(", ", results[0].Rates.Select((rate, i) => $"{rate / results[1].Rates[i]:F2}"))}; medians {Median(results[0].Rates) / Median(results[1].Rates):F2}x");
+            }
+
+            return results.All(r => r.Lost == 0 && r.Duplicates == 0) ? 0 : 1;
         }
         finally
         {
@@ -136,6 +175,26 @@ internal static class LoggingPipelineBenchmark
             if (Directory.Exists(root))
             {
                 Directory.Delete(root, recursive: true);
+            }
+        }
+    }
+
+    /// <summary>A new installation's key store under <paramref name="data"/> (what `aico security init` creates).</summary>
+    private static MasterKeyStore KeyStore(string data)
+    {
+        var store = new MasterKeyStore(new AicoPaths(data, Path.Combine(data, "run")));
+        store.Create(force: false);
+        return store;
+    }
+
+    /// <summary>Disposes every pipeline started, also when a later one fails to start (their processes included).</summary>
+    private sealed class AsyncDisposables(List<LogPipelineUnderTest> pipelines) : IAsyncDisposable
+    {
+        public async ValueTask DisposeAsync()
+        {
+            foreach (var pipeline in pipelines)
+            {
+                await pipeline.DisposeAsync();
             }
         }
     }

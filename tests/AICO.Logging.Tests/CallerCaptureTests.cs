@@ -143,6 +143,44 @@ public sealed class CallerCaptureTests : IDisposable
         Assert.Equal("{\"Amount\":\"1.00\"}", Extra(calls[1]));
     }
 
+    [Fact]
+    public void Deferred_values_of_every_immutable_kind_read_in_the_extra_json_as_the_caller_would_print_them()
+    {
+        object[] values =
+        [
+            int.MinValue, -0.0, 0.1, double.NaN, 1e300, 1.50m, float.Epsilon, long.MaxValue, (byte)7, 'x', true,
+            new DateTime(2026, 11, 26, 23, 5, 9, 123, DateTimeKind.Utc), new DateTimeOffset(2026, 11, 26, 23, 5, 9, TimeSpan.FromHours(-5)),
+            TimeSpan.FromMilliseconds(-1234.5), Guid.Parse("0b5e2f0c-7d1a-4c55-9f1e-3a2b1c0d9e8f"), LogLevel.Warning, (LogLevel)42,
+            new DateOnly(2026, 2, 28), new TimeOnly(23, 59, 59, 999), (nint)(-3), ulong.MaxValue,
+        ];
+        var template = string.Join(" ", values.Select((_, i) => $"{{V{i}}}"));
+        _logger.Log(LogLevel.Information, template, values);
+
+        var call = Assert.Single(TakeAll());
+        Assert.NotNull(call.State); // left to the worker, which formats these values itself
+        var extra = JsonDocument.Parse(Extra(call)).RootElement;
+        for (var i = 0; i < values.Length; i++)
+        {
+            Assert.Equal(BusLogger.Text(values[i]), extra.GetProperty($"V{i}").GetString());
+        }
+    }
+
+    [Fact]
+    public void The_worker_turns_a_template_of_numbers_into_extra_json_without_a_string_per_value()
+    {
+        _logger.LogInformation("record {Number} of {Producer} after {Elapsed} ms", 12345, "producer-0", 0.25);
+        _logger.LogInformation("record {Number} of {Producer} after {Elapsed} ms", 12346, "producer-0", 0.5);
+        var calls = TakeAll();
+        Extra(calls[0]); // the formatter's buffers grow on first use
+
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        var extra = _formatter.Extra(calls[1]);
+        var allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+
+        Assert.Equal("{\"Number\":\"12346\",\"Producer\":\"producer-0\",\"Elapsed\":\"0.5\"}", Encoding.UTF8.GetString(extra));
+        Assert.Equal(0, allocated);
+    }
+
     /// <summary>A scope that is a view over something that has ended (like a finished request) and throws when read.</summary>
     private sealed class ThrowingScope : IEnumerable<KeyValuePair<string, object?>>
     {

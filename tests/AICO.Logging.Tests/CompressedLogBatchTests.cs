@@ -104,6 +104,54 @@ public class CompressedLogBatchTests
         }
     }
 
+    [Fact]
+    public void A_batch_unpacked_into_the_pool_reads_the_same_until_released_and_refuses_its_payload_afterwards()
+    {
+        var records = Records(512);
+        var plain = LogBatchCodec.Encode("gateway/abc", records);
+        var pooled = LogBatchCodec.DecodePooled(ForWire("gateway/abc", records));
+
+        Assert.Equal(plain, pooled.Payload.ToArray());
+        Assert.Equal(records.Select(r => r.Message), pooled.Entries.Select(r => r.Message));
+        pooled.Release();
+        pooled.Release();
+
+        // The array may hold another batch now: reading it would write someone else's records.
+        Assert.Throws<ObjectDisposedException>(() => pooled.Payload);
+        Assert.Equal(("gateway/abc", 1L, 512L), (pooled.Producer, pooled.FirstSequence, pooled.LastSequence));
+    }
+
+    [Fact]
+    public void A_version_2_batch_decoded_for_the_pool_is_not_pooled_and_stays_readable_after_release()
+    {
+        var tiny = ForWire("p/1", [new LogEntry { Sequence = 1, Category = "c", Message = "m", Timestamp = DateTimeOffset.UnixEpoch }]);
+        var batch = LogBatchCodec.DecodePooled(tiny);
+        batch.Release();
+
+        Assert.Equal(tiny, batch.Payload.ToArray());
+    }
+
+    [Fact]
+    public void A_corrupt_or_lying_batch_decoded_for_the_pool_is_the_same_format_error()
+    {
+        var records = Records(64);
+        var plain = LogBatchCodec.Encode("gateway/abc", records);
+        var wire = ForWire("gateway/abc", records);
+
+        Assert.Contains($"unpacks to {plain.Length} bytes, not the {plain.Length + 1}",
+            Assert.Throws<FormatException>(() => LogBatchCodec.DecodePooled(Repack(plain.Length + 1, wire))).Message);
+        Assert.Contains("corrupt", Assert.Throws<FormatException>(() => LogBatchCodec.DecodePooled(Repack(plain.Length - 1, wire))).Message);
+        Assert.Contains("declares 4294967295 bytes",
+            Assert.Throws<FormatException>(() => LogBatchCodec.DecodePooled(new byte[] { CompressedLogBatch.Version, 0xFF, 0xFF, 0xFF, 0xFF, 0x0F, 1, 2, 3, 4 })).Message);
+        // Unpacks, but what it holds is not a batch: the records are checked before the batch is handed out.
+        var truncated = ForWireOf(plain[..^3]);
+        Assert.Throws<FormatException>(() => LogBatchCodec.DecodePooled(truncated));
+        for (var length = 0; length < wire.Length; length++)
+        {
+            Assert.Throws<FormatException>(() => LogBatchCodec.DecodePooled(wire.AsMemory(0, length)));
+        }
+    }
+
     private static byte[] Repack(int declared, byte[] wire)
     {
         var reader = 1;
