@@ -90,17 +90,28 @@ internal sealed class LogBatchWriter(EncryptedDatabase database, TimeProvider? t
         return slash > 0 ? producer[..slash] : producer;
     }
 
-    /// <summary>One primary-key lookup per producer and transaction: cheap beside the thousands of rows it covers.</summary>
-    private static ProducerProgress Load(SqliteConnection connection, SqliteTransaction transaction, string producer)
+    /// <summary>
+    /// One lookup per producer and transaction: cheap beside the thousands of rows it covers. A new producer gets its
+    /// log_producers row (and so its id, which its rows carry) before its first row; the counters follow at the end.
+    /// </summary>
+    private ProducerProgress Load(SqliteConnection connection, SqliteTransaction transaction, string producer)
     {
         using var command = connection.CreateCommand();
         command.Transaction = transaction;
-        command.CommandText = "SELECT contiguous, max_sequence, received, duplicates, committed_above FROM log_producers WHERE producer = $producer";
+        command.CommandText = "SELECT id, contiguous, max_sequence, received, duplicates, committed_above FROM log_producers WHERE producer = $producer";
         command.Parameters.AddWithValue("$producer", producer);
-        using var reader = command.ExecuteReader();
-        return reader.Read()
-            ? ProducerProgress.Restore(producer, reader.GetInt64(0), reader.GetInt64(1), reader.GetInt64(2), reader.GetInt64(3), reader.GetString(4))
-            : new ProducerProgress(producer);
+        using (var reader = command.ExecuteReader())
+        {
+            if (reader.Read())
+            {
+                return ProducerProgress.Restore(producer, reader.GetInt64(0), reader.GetInt64(1), reader.GetInt64(2), reader.GetInt64(3), reader.GetInt64(4), reader.GetString(5));
+            }
+        }
+
+        command.CommandText = "INSERT INTO log_producers (producer, component, first_seen, last_seen) VALUES ($producer, $component, $now, $now) RETURNING id";
+        command.Parameters.AddWithValue("$component", ComponentOf(producer));
+        command.Parameters.AddWithValue("$now", LogTimestamps.ToText(_time.GetUtcNow()));
+        return new ProducerProgress(producer) { Id = Convert.ToInt64(command.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture) };
     }
 
     private void SaveProgress(SqliteConnection connection, SqliteTransaction transaction, IEnumerable<ProducerProgress> progress)

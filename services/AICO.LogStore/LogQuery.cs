@@ -167,7 +167,10 @@ public static class LogQuery
 
         if (!string.IsNullOrEmpty(filter.Component))
         {
-            clauses.Add("substr(producer, 1, length($component) + 1) = $component || '/'");
+            // Tested on the time index's entry (producer_id) against the few producers of the component; a row
+            // without a producer_id (one whose producer has no log_producers row) by its producer text.
+            clauses.Add("(producer_id IN (SELECT id FROM log_producers WHERE substr(producer, 1, length($component) + 1) = $component || '/') " +
+                "OR (producer_id IS NULL AND substr(producer, 1, length($component) + 1) = $component || '/'))");
             command.Parameters.AddWithValue("$component", filter.Component);
         }
 

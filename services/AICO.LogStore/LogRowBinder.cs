@@ -14,8 +14,8 @@ namespace AICO.LogStore;
 internal sealed class LogRowBinder : IDisposable
 {
     private const string InsertSql =
-        "INSERT INTO logs (timestamp, level, subsystem, module, topic, message, trace_id, span_id, exception, extra, producer, sequence, created_at) " +
-        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)";
+        "INSERT INTO logs (timestamp, level, subsystem, module, topic, message, trace_id, span_id, exception, extra, producer, sequence, created_at, producer_id) " +
+        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)";
 
     private static readonly byte[][] LevelNames = [.. Enum.GetValues<LogLevel>().Select(l => Encoding.ASCII.GetBytes(LogLevelNames.ToName(l)))];
 
@@ -37,6 +37,7 @@ internal sealed class LogRowBinder : IDisposable
         var component = producer.AsSpan(0, Math.Max(0, Array.IndexOf(producer, (byte)'/')));
         Check(raw.sqlite3_bind_text(_insert, 11, producer));
         Check(raw.sqlite3_bind_text(_insert, 13, storedAt));
+        Check(raw.sqlite3_bind_int64(_insert, 14, progress.Id));
         var reader = new LogBatchReader(batch.Payload.Span);
         Span<byte> timestamp = stackalloc byte[TimestampText.Length];
         Span<byte> hex = stackalloc byte[32];

@@ -26,9 +26,14 @@ public sealed record LogStatistics(
         }
 
         var byLevel = Groups(connection, "SELECT level, count(*) FROM logs GROUP BY level ORDER BY level");
+        // Counted per producer_id on the time index (no table row read), then named through log_producers; a row without
+        // a producer_id (its producer has no log_producers row) by its producer text.
         var byComponent = Groups(connection,
-            "SELECT CASE WHEN instr(producer, '/') > 0 THEN substr(producer, 1, instr(producer, '/') - 1) ELSE producer END AS component, count(*) " +
-            "FROM logs GROUP BY component ORDER BY component");
+            "SELECT coalesce((SELECT component FROM log_producers WHERE id = g.producer_id), g.legacy) AS component, sum(g.n) " +
+            "FROM (SELECT producer_id, CASE WHEN producer_id IS NULL THEN " +
+            "(CASE WHEN instr(producer, '/') > 0 THEN substr(producer, 1, instr(producer, '/') - 1) ELSE producer END) END AS legacy, count(*) AS n " +
+            "FROM logs INDEXED BY ix_logs_time GROUP BY producer_id, legacy) AS g " +
+            "GROUP BY component ORDER BY component");
 
         var producers = new List<LogProducerStatistics>();
         using (var command = connection.CreateCommand())

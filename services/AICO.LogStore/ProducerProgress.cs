@@ -14,6 +14,9 @@ internal sealed class ProducerProgress(string producer)
 
     public string Producer { get; } = producer;
 
+    /// <summary>The producer's log_producers.id, which its rows carry as producer_id (the time index's key for --component).</summary>
+    public long Id { get; init; }
+
     public long Contiguous { get; private set; }
 
     public long MaxSequence { get; private set; }
@@ -40,9 +43,9 @@ internal sealed class ProducerProgress(string producer)
     public string CommittedAboveText => string.Join(',', _above.Select(r => FormattableString.Invariant($"{r.First}-{r.Last}")));
 
     /// <summary>Rebuilds the accounting from its log_producers row; <paramref name="committedAbove"/> as <see cref="CommittedAboveText"/> wrote it.</summary>
-    public static ProducerProgress Restore(string producer, long contiguous, long maxSequence, long received, long duplicates, string committedAbove)
+    public static ProducerProgress Restore(string producer, long id, long contiguous, long maxSequence, long received, long duplicates, string committedAbove)
     {
-        var progress = new ProducerProgress(producer) { Contiguous = contiguous, MaxSequence = Math.Max(maxSequence, contiguous), Received = received, Duplicates = duplicates };
+        var progress = new ProducerProgress(producer) { Id = id, Contiguous = contiguous, MaxSequence = Math.Max(maxSequence, contiguous), Received = received, Duplicates = duplicates };
         var previous = progress.Contiguous + 1;
         foreach (var range in committedAbove.Split(',', StringSplitOptions.RemoveEmptyEntries))
         {

@@ -73,6 +73,24 @@ public sealed class LogQueryTests : IDisposable
     }
 
     [Fact]
+    public void A_row_whose_producer_has_no_accounting_row_is_still_found_by_its_component_and_counted()
+    {
+        // Rows written before the accounting existed (or by hand) have no producer_id: the filter falls back to the text.
+        _db.Database.Write((c, tx) => Sql.InsertLog(c, tx, "gateway/old", 1, "legacy row") + Sql.InsertLog(c, tx, "gatewayx/old", 1, "other component"));
+        Assert.Equal(2, _db.Scalar("SELECT count(*) FROM logs WHERE producer_id IS NULL"));
+
+        var gateway = Read(new LogFilter { Component = "gateway" });
+        Assert.Equal(11, gateway.Count);
+        Assert.Contains(gateway, r => r.Message == "legacy row");
+        Assert.Equal(["other component"], Read(new LogFilter { Component = "gatewayx" }).Select(r => r.Message));
+        Assert.Equal("legacy row", Assert.Single(Read(new LogFilter { Component = "gateway", Grep = "legacy" })).Message);
+        var stats = _db.Query(LogStatistics.Read);
+        Assert.Equal(11, stats.ByComponent["gateway"]);
+        Assert.Equal(1, stats.ByComponent["gatewayx"]);
+        Assert.Equal(5, stats.ByComponent["modelservice"]);
+    }
+
+    [Fact]
     public void Paging_by_before_id_walks_time_order_once_even_when_an_older_record_is_stored_later()
     {
         // A producer that buffered while the consumer was away: its record gets the highest id but an old timestamp.

@@ -67,7 +67,7 @@ public class ProducerProgressTests
     [Fact]
     public void Restoring_from_the_database_rebuilds_ranges_above_the_contiguous_mark()
     {
-        var p = ProducerProgress.Restore("x/1", contiguous: 10, maxSequence: 16, received: 14, duplicates: 1, "12-12,14-16");
+        var p = ProducerProgress.Restore("x/1", id: 1, contiguous: 10, maxSequence: 16, received: 14, duplicates: 1, "12-12,14-16");
         Assert.Equal(2, p.OpenGaps); // 11, 13
         Assert.Equal("12-12,14-16", p.CommittedAboveText);
         Assert.True(p.Holds(10) && p.Holds(12) && p.Holds(15));
@@ -87,5 +87,5 @@ public class ProducerProgressTests
     [InlineData("12-13,13-14")]
     [InlineData("5-12")]
     public void A_damaged_committed_ranges_text_is_refused_rather_than_trusted(string text) =>
-        Assert.Throws<FormatException>(() => ProducerProgress.Restore("x/1", 10, 16, 14, 0, text));
+        Assert.Throws<FormatException>(() => ProducerProgress.Restore("x/1", 1, 10, 16, 14, 0, text));
 }

@@ -7,7 +7,7 @@ public class MigrationTests
     private static readonly string[] LogColumns =
     [
         "id", "timestamp", "level", "subsystem", "module", "topic", "message", "session_id", "trace_id", "span_id", "exception",
-        "extra", "created_at", "producer", "sequence",
+        "extra", "created_at", "producer", "sequence", "producer_id",
     ];
 
     [Fact]
@@ -186,6 +186,46 @@ public class MigrationTests
         database.Write((c, tx) => Sql.Scalar(c, "UPDATE log_search_state SET watermark = 50; INSERT INTO logs_search (rowid, message) SELECT id, message FROM logs", tx));
         database.Write((c, tx) => Sql.Scalar(c, "DELETE FROM logs WHERE id <= 10", tx));
         Assert.Equal(40L, database.Execute(c => Sql.Long(c, "SELECT count(*) FROM logs_search")));
+    }
+
+    [Fact]
+    public void Migrating_a_schema_6_database_keeps_every_row_and_producer_and_keys_the_time_index_by_producer_id()
+    {
+        using var temp = new TempDatabase();
+        var database = temp.Open();
+        new SchemaMigrator(database, new MigrationCatalog(MigrationCatalog.Default.Migrations.Take(6))).Migrate(CancellationToken.None);
+        database.Write((c, tx) =>
+        {
+            for (var sequence = 1; sequence <= 3; sequence++)
+            {
+                Sql.InsertLog(c, tx, "gateway/a1", sequence, $"a1 {sequence}");
+                Sql.InsertLog(c, tx, "modelservice/b2", sequence, $"b2 {sequence}");
+            }
+
+            // A producer without an accounting row (written before log_producers existed).
+            Sql.InsertLog(c, tx, "cli/old", 1, "old 1");
+            Sql.Scalar(c, "INSERT INTO log_producers (producer, component, received, contiguous, max_sequence, gaps, committed_above, first_seen, last_seen) VALUES " +
+                "('modelservice/b2', 'modelservice', 3, 3, 3, 0, '', 'b', 'b'), ('gateway/a1', 'gateway', 3, 1, 3, 1, '3-3', 'a', 'a')", tx);
+            return true;
+        });
+        const string Rows = "SELECT id || ' ' || timestamp || ' ' || level || ' ' || producer || ' ' || sequence || ' ' || message || ' ' || topic || ' ' || created_at FROM logs ORDER BY id";
+        const string Producers = "SELECT rowid || ' ' || producer || ' ' || component || ' ' || received || ' ' || contiguous || ' ' || max_sequence || ' ' || gaps || ' ' || " +
+            "committed_above || ' ' || first_seen || ' ' || last_seen FROM log_producers ORDER BY rowid";
+        var (rows, producers) = database.Execute(c => (Sql.Column(c, Rows), Sql.Column(c, Producers)));
+
+        var result = database.Migrate();
+
+        Assert.Equal(6, result.FromVersion);
+        database.Execute(c =>
+        {
+            Assert.Equal(rows, Sql.Column(c, Rows));
+            Assert.Equal(producers, Sql.Column(c, Producers));
+            Assert.Equal(Sql.Column(c, "SELECT rowid FROM log_producers ORDER BY rowid"), Sql.Column(c, "SELECT id FROM log_producers ORDER BY id"));
+            Assert.Equal(["cli/old -", "gateway/a1 2", "modelservice/b2 1"],
+                Sql.Column(c, "SELECT producer || ' ' || coalesce(producer_id, '-') FROM logs GROUP BY producer ORDER BY producer"));
+            Assert.Equal(["timestamp", "id", "level", "producer_id"], Sql.Column(c, "SELECT name FROM pragma_index_info('ix_logs_time') ORDER BY seqno"));
+            return true;
+        });
     }
 
     [Fact]
