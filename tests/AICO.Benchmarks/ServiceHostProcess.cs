@@ -8,25 +8,37 @@ namespace AICO.Benchmarks;
 /// <summary>
 /// A service host of this repository started as its own process, as a user runs it standalone (`dotnet AICO.X.dll`,
 /// production environment, its runtimeconfig's GC settings): output kept (the tail, for failure messages), stopped
-/// with SIGTERM like a service manager, killed by its pid if it does not stop. Killed also when this process exits.
+/// with SIGTERM like a service manager, killed by its pid if it does not stop. Killed also when this process exits or
+/// is stopped by SIGTERM, SIGINT or SIGHUP (a run cut short leaves no host behind).
 /// </summary>
 internal sealed class ServiceHostProcess : IAsyncDisposable
 {
     private const int OutputKept = 64 * 1024;
     private static readonly TimeSpan StopTimeout = TimeSpan.FromSeconds(15);
 
+    private static readonly Lock Running = new();
+    private static readonly HashSet<ServiceHostProcess> Started = [];
+    private static PosixSignalRegistration[]? _signals;
+
     private readonly Process _process;
     private readonly StringBuilder _output = new();
     private readonly Task _pumps;
-    private readonly EventHandler _onExit;
 
     private ServiceHostProcess(string project, Process process)
     {
         Project = project;
         _process = process;
         _pumps = Task.WhenAll(Pump(process.StandardOutput), Pump(process.StandardError));
-        _onExit = (_, _) => Kill();
-        AppDomain.CurrentDomain.ProcessExit += _onExit;
+        lock (Running)
+        {
+            Started.Add(this);
+            if (_signals is null)
+            {
+                // Not cancelled: the default handling (this process ends) follows.
+                _signals = [.. new[] { PosixSignal.SIGTERM, PosixSignal.SIGINT, PosixSignal.SIGHUP }.Select(signal => PosixSignalRegistration.Create(signal, _ => KillAll()))];
+                AppDomain.CurrentDomain.ProcessExit += (_, _) => KillAll();
+            }
+        }
     }
 
     public string Project { get; }
@@ -99,7 +111,11 @@ internal sealed class ServiceHostProcess : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        AppDomain.CurrentDomain.ProcessExit -= _onExit;
+        lock (Running)
+        {
+            Started.Remove(this);
+        }
+
         if (!_process.HasExited)
         {
             _ = SendSignal(Pid, SigTerm);
@@ -116,6 +132,20 @@ internal sealed class ServiceHostProcess : IAsyncDisposable
         Kill();
         await _pumps.WaitAsync(StopTimeout).ContinueWith(_ => { }, TaskScheduler.Default);
         _process.Dispose();
+    }
+
+    private static void KillAll()
+    {
+        ServiceHostProcess[] started;
+        lock (Running)
+        {
+            started = [.. Started];
+        }
+
+        foreach (var host in started)
+        {
+            host.Kill();
+        }
     }
 
     private void Kill()
