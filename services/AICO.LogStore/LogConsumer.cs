@@ -232,9 +232,19 @@ internal sealed class LogConsumer(IBusClient bus, EncryptedDatabase database, Lo
     /// <summary>True: a batch waits; false: the queue is closed; null: <paramref name="dueIn"/> passed first.</summary>
     private bool? WaitForBatch(ChannelReader<(LogBatch Batch, BusMessage Request)> reader, TimeSpan? dueIn, CancellationToken cancellationToken)
     {
+        if (reader.TryPeek(out _))
+        {
+            return true;
+        }
+
         if (dueIn is not { } delay)
         {
             return Wait(reader.WaitToReadAsync(cancellationToken));
+        }
+
+        if (delay <= TimeSpan.Zero)
+        {
+            return null;
         }
 
         using var due = new CancellationTokenSource(delay, time ?? TimeProvider.System);

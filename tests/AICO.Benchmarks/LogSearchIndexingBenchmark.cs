@@ -134,7 +134,7 @@ internal static class LogSearchIndexingBenchmark
                 idle?.WhileIdle(() => reader.TryPeek(out _), CancellationToken.None);
                 indexingTicks += Stopwatch.GetTimestamp() - idleFrom;
                 // As the consumer's writer: wake for the index when its rows are due before a batch comes.
-                using var due = idle?.DueIn is { } dueIn ? new CancellationTokenSource(dueIn) : new CancellationTokenSource();
+                using var due = idle?.DueIn is { } dueIn ? new CancellationTokenSource(dueIn > TimeSpan.Zero ? dueIn : TimeSpan.FromTicks(1)) : new CancellationTokenSource();
                 bool open;
                 try
                 {
@@ -170,7 +170,7 @@ internal static class LogSearchIndexingBenchmark
         await Task.WhenAll(producer, consumer);
         while (idle is { CaughtUp: false })
         {
-            if (idle.DueIn is { } wait)
+            if (idle.DueIn is { } wait && wait > TimeSpan.Zero)
             {
                 await Task.Delay(wait);
             }
