@@ -64,19 +64,35 @@ internal static class WriterRecordsExperiment
             }
         }
 
-        Console.WriteLine($"| records (writer, {Rounds} alternating runs, medians) | rows/s | user us/row | system us/row | written B/row | read B/row | pages |");
-        Console.WriteLine("| --- | ---: | ---: | ---: | ---: | ---: | ---: |");
+        Console.WriteLine($"| records (writer, {Rounds} alternating runs, medians) | rows/s | user us/row | system us/row | written B/row | read B/row | pages | stored behind the index's end (mean entries) |");
+        Console.WriteLine("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
         foreach (var (name, runs) in results)
         {
             double Median(Func<RunFigures, double> of) => runs.Select(of).Order().ElementAt(Rounds / 2);
             Console.WriteLine($"| {name} | {Median(r => r.Rate):N0} ({string.Join(", ", runs.Select(r => r.Rate.ToString("N0", CultureInfo.InvariantCulture)))}) | " +
-                $"{Median(r => r.User):F2} | {Median(r => r.System):F2} | {Median(r => r.Written):F0} | {Median(r => r.Read):F0} | {runs[^1].Pages:N0} |");
+                $"{Median(r => r.User):F2} | {Median(r => r.System):F2} | {Median(r => r.Written):F0} | {Median(r => r.Read):F0} | {runs[^1].Pages:N0} | {runs[^1].Behind:F0} |");
         }
 
         return 0;
     }
 
-    private sealed record RunFigures(double Rate, double User, double System, double Written, double Read, long Pages);
+    private sealed record RunFigures(double Rate, double User, double System, double Written, double Read, long Pages, double Behind);
+
+    /// <summary>How far behind the time index's end the writer inserted the measured rows (mean entries), from their ids (after the clock).</summary>
+    private static double StoredBehind(EncryptedDatabase database, long firstId) => database.Execute(c =>
+    {
+        using var command = c.CreateCommand();
+        command.CommandText = "SELECT timestamp FROM logs WHERE id >= $first ORDER BY id";
+        command.Parameters.AddWithValue("$first", firstId);
+        using var reader = command.ExecuteReader();
+        var stamps = new List<string>();
+        while (reader.Read())
+        {
+            stamps.Add(reader.GetString(0));
+        }
+
+        return Behind(stamps).Average();
+    });
 
     private static LogEntry With(LogEntry e, DateTimeOffset timestamp) => new()
     {
@@ -99,8 +115,18 @@ internal static class WriterRecordsExperiment
     {
         var entries = batches.SelectMany(b => b.Entries).ToList();
         var stamps = entries.ConvertAll(e => e.Timestamp);
-        // Per row: how many entries with a later timestamp the index already holds when it is inserted (Fenwick tree
-        // over timestamp ranks): 0 for every row = appends at the index's end.
+        var behind = Behind(stamps);
+        Console.WriteLine($"{name}: {entries.Count:N0} records in {batches.Count} batches, timestamps span {(stamps.Max() - stamps.Min()).TotalMilliseconds:F1} ms; " +
+            $"in arrival order a row lands behind the index's end by (entries) mean {behind.Average():F0}, p50 {behind[behind.Count / 2]}, p90 {behind[behind.Count * 9 / 10]}; " +
+            $"message {entries.Average(e => e.Message.Length):F1} chars, extra {entries.Average(e => e.ExtraJson?.Length ?? 0):F1}, producer {batches.Average(b => b.Producer.Length):F1}");
+    }
+
+    /// <summary>
+    /// Per row in insertion order, sorted: how many rows with a later timestamp the index already holds when it is
+    /// inserted (Fenwick tree over timestamp ranks): 0 for every row = appends at the index's end.
+    /// </summary>
+    private static List<int> Behind<T>(List<T> stamps)
+    {
         var ranks = new int[stamps.Count];
         var rank = 0;
         foreach (var i in Enumerable.Range(0, stamps.Count).OrderBy(i => stamps[i]).ThenBy(i => i))
@@ -126,9 +152,7 @@ internal static class WriterRecordsExperiment
         }
 
         behind.Sort();
-        Console.WriteLine($"{name}: {entries.Count:N0} records in {batches.Count} batches, timestamps span {(stamps.Max() - stamps.Min()).TotalMilliseconds:F1} ms; " +
-            $"a row lands behind the index's end by (entries) mean {behind.Average():F0}, p50 {behind[behind.Count / 2]}, p90 {behind[behind.Count * 9 / 10]}; " +
-            $"message {entries.Average(e => e.Message.Length):F1} chars, extra {entries.Average(e => e.ExtraJson?.Length ?? 0):F1}, producer {batches.Average(b => b.Producer.Length):F1}");
+        return behind;
     }
 
     /// <summary>On its own thread, so that getrusage(RUSAGE_THREAD) sees the writer alone.</summary>
@@ -154,6 +178,7 @@ internal static class WriterRecordsExperiment
             return Convert.ToInt64(command.ExecuteScalar(), CultureInfo.InvariantCulture);
         });
         Pragma("PRAGMA wal_checkpoint(TRUNCATE)");
+        var firstId = Pragma("SELECT coalesce(max(id), 0) + 1 FROM logs");
         LogPipelineUnderTest.Collect();
         var (user, system) = ThreadTimes();
         var (written, read) = (Io("wchar:"), Io("rchar:"));
@@ -163,8 +188,9 @@ internal static class WriterRecordsExperiment
         watch.Stop();
         var (userAfter, systemAfter) = ThreadTimes();
         var rows = (double)batches.Sum(b => b.Count);
+        var (writtenAfter, readAfter) = (Io("wchar:"), Io("rchar:"));
         return new RunFigures(rows / watch.Elapsed.TotalSeconds, (userAfter - user) / rows, (systemAfter - system) / rows,
-            (Io("wchar:") - written) / rows, (Io("rchar:") - read) / rows, Pragma("PRAGMA page_count"));
+            (writtenAfter - written) / rows, (readAfter - read) / rows, Pragma("PRAGMA page_count"), StoredBehind(database, firstId));
     }
 
     [StructLayout(LayoutKind.Sequential)]

@@ -148,4 +148,93 @@ public sealed class LogBatchWriterTests : IDisposable
         Assert.Equal(50, (await write)["gateway/a1"]);
         Assert.Equal(50, _db.Scalar("SELECT count(*) FROM logs"));
     }
+
+    [Fact]
+    public void Rows_of_interleaved_producers_get_ids_in_timestamp_order()
+    {
+        // Two producers whose batches overlap in time, as the pipeline's four producers' batches do.
+        var writer = new LogBatchWriter(_db.Database);
+        writer.Write([Timed("gateway/a1", 1, 10, 30, 50, 70), Timed("broker/c3", 1, 20, 40, 60), Timed("gateway/a1", 5, 80, 90)]);
+
+        Assert.Equal(
+            ["gateway/a1 1", "broker/c3 1", "gateway/a1 2", "broker/c3 2", "gateway/a1 3", "broker/c3 3", "gateway/a1 4", "gateway/a1 5", "gateway/a1 6"],
+            StoredOrder());
+        Assert.Equal(0, _db.Scalar("SELECT count(*) FROM logs a JOIN logs b ON b.id > a.id AND b.timestamp < a.timestamp"));
+        Assert.Equal(9, _db.Scalar("SELECT count(*) FROM logs WHERE subsystem = 'AICO.Gateway' AND module = 'ChatEndpoints'"));
+    }
+
+    [Fact]
+    public void A_producers_own_records_keep_their_sequence_order_even_when_its_timestamps_go_backwards()
+    {
+        // gateway's clock stepped back between its records 1 and 2: they are stored in sequence order all the same, and the
+        // other producer's records still go where their times fall.
+        var writer = new LogBatchWriter(_db.Database);
+        var acks = writer.Write([Timed("gateway/a1", 1, 10, 5, 20), Timed("broker/c3", 1, 7, 15)]);
+
+        Assert.Equal(["broker/c3 1", "gateway/a1 1", "gateway/a1 2", "broker/c3 2", "gateway/a1 3"], StoredOrder());
+        Assert.Equal(3, acks["gateway/a1"]);
+        Assert.Equal(2, acks["broker/c3"]);
+    }
+
+    [Fact]
+    public void Records_with_one_timestamp_go_producer_by_producer_in_the_order_the_producers_first_arrived()
+    {
+        // The synthetic benchmark rows all carry one time: the merge must keep them in arrival order per producer,
+        // the producer that arrived first going first.
+        var writer = new LogBatchWriter(_db.Database);
+        writer.Write([Timed("gateway/a1", 1, 5, 5), Timed("broker/c3", 1, 5, 5), Timed("gateway/a1", 3, 5), Timed("broker/c3", 3, 5)]);
+
+        Assert.Equal(["gateway/a1 1", "gateway/a1 2", "gateway/a1 3", "broker/c3 1", "broker/c3 2", "broker/c3 3"], StoredOrder());
+    }
+
+    [Fact]
+    public void A_resent_batch_inside_a_merged_transaction_is_still_counted_as_a_duplicate_and_not_stored()
+    {
+        var writer = new LogBatchWriter(_db.Database);
+        var acks = writer.Write([Timed("gateway/a1", 1, 10, 30, 50), Timed("broker/c3", 1, 20, 40), Timed("gateway/a1", 2, 30, 50, 60, 70)]);
+
+        Assert.Equal(["gateway/a1 1", "broker/c3 1", "gateway/a1 2", "broker/c3 2", "gateway/a1 3", "gateway/a1 4", "gateway/a1 5"], StoredOrder());
+        Assert.Equal(5, acks["gateway/a1"]);
+        Assert.Equal(2, _db.Scalar("SELECT duplicates FROM log_producers WHERE producer = 'gateway/a1'"));
+        Assert.Equal(5, _db.Scalar("SELECT received FROM log_producers WHERE producer = 'gateway/a1'"));
+        Assert.Equal(0, _db.Scalar("SELECT duplicates FROM log_producers WHERE producer = 'broker/c3'"));
+        Assert.Equal(7, _db.Scalar("SELECT count(*) FROM logs"));
+    }
+
+    [Fact]
+    public void A_truncated_batch_met_after_switching_between_producers_fails_the_whole_transaction_and_stores_nothing()
+    {
+        var writer = new LogBatchWriter(_db.Database);
+        var payload = Timed("gateway/a1", 1, 15, 25).Payload.ToArray();
+        var truncated = new LogBatch("gateway/a1", 1, 2, payload.AsMemory(0, payload.Length - 1));
+
+        Assert.Throws<FormatException>(() => writer.Write([Timed("broker/c3", 1, 10, 20), truncated]));
+        Assert.Equal(0, _db.Scalar("SELECT count(*) FROM logs"));
+        Assert.Equal(0, _db.Scalar("SELECT count(*) FROM log_producers"));
+    }
+
+    /// <summary>Records from sequence <paramref name="first"/> at the given milliseconds after a fixed origin.</summary>
+    private static LogBatch Timed(string producer, long first, params int[] milliseconds) =>
+        new(producer, milliseconds.Select((ms, i) => new LogEntry
+        {
+            Sequence = first + i,
+            Timestamp = new DateTimeOffset(2026, 11, 25, 12, 0, 0, TimeSpan.Zero).AddMilliseconds(ms),
+            Level = LogLevel.Information,
+            Category = "AICO.Gateway.ChatEndpoints",
+            Message = $"record {first + i}",
+        }).ToList());
+
+    private List<string> StoredOrder() => _db.Query(c =>
+    {
+        using var command = c.CreateCommand();
+        command.CommandText = "SELECT p.producer || ' ' || l.sequence FROM logs l JOIN log_producers p ON p.id = l.producer_id ORDER BY l.id";
+        using var reader = command.ExecuteReader();
+        var order = new List<string>();
+        while (reader.Read())
+        {
+            order.Add(reader.GetString(0));
+        }
+
+        return order;
+    });
 }
