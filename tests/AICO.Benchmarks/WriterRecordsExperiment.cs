@@ -119,6 +119,18 @@ internal static class WriterRecordsExperiment
         Console.WriteLine($"{name}: {entries.Count:N0} records in {batches.Count} batches, timestamps span {(stamps.Max() - stamps.Min()).TotalMilliseconds:F1} ms; " +
             $"in arrival order a row lands behind the index's end by (entries) mean {behind.Average():F0}, p50 {behind[behind.Count / 2]}, p90 {behind[behind.Count * 9 / 10]}; " +
             $"message {entries.Average(e => e.Message.Length):F1} chars, extra {entries.Average(e => e.ExtraJson?.Length ?? 0):F1}, producer {batches.Average(b => b.Producer.Length):F1}");
+        // How far the writer would have to look ahead to append: the mean if every window of N rows were put in time order.
+        Console.WriteLine($"  {name}: sorted by time within windows of 5,000 / 10,000 / 20,000 / 50,000 rows: mean behind " +
+            string.Join(" / ", new[] { 5_000, 10_000, 20_000, 50_000 }.Select(n => Behind(stamps.Chunk(n).SelectMany(w => w.Order()).ToList()).Average().ToString("F0", CultureInfo.InvariantCulture))));
+        var origin = stamps.Min();
+        Console.WriteLine($"  {name}: per producer, first..last timestamp (ms after the earliest) and where its rows arrive (first..last row): " + string.Join("; ",
+            batches.Select((b, i) => (b, i)).GroupBy(x => x.b.Producer).Select(g =>
+            {
+                var own = g.SelectMany(x => x.b.Entries).Select(e => (e.Timestamp - origin).TotalMilliseconds).ToList();
+                var firstRow = batches.Take(g.First().i).Sum(b => b.Count);
+                var lastRow = batches.Take(g.Last().i + 1).Sum(b => b.Count) - 1;
+                return FormattableString.Invariant($"{g.Key} {own.Min():F1}..{own.Max():F1} ms, rows {firstRow:N0}..{lastRow:N0}");
+            })));
     }
 
     /// <summary>
