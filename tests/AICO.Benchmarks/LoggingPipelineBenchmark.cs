@@ -265,6 +265,16 @@ internal static class LoggingPipelineBenchmark
 
     internal static void WriteAll(LogBatchWriter writer, List<LogBatch> batches)
     {
+        foreach (var transaction in Transactions(batches))
+        {
+            writer.Write(transaction);
+        }
+    }
+
+    /// <summary>The batches of each write transaction: in order, until the transaction holds at least <see cref="RowsPerTransaction"/> rows.</summary>
+    internal static List<List<LogBatch>> Transactions(List<LogBatch> batches)
+    {
+        var transactions = new List<List<LogBatch>>();
         var group = new List<LogBatch>();
         var rows = 0;
         foreach (var batch in batches)
@@ -273,16 +283,18 @@ internal static class LoggingPipelineBenchmark
             rows += batch.Count;
             if (rows >= RowsPerTransaction)
             {
-                writer.Write(group);
-                group.Clear();
+                transactions.Add(group);
+                group = [];
                 rows = 0;
             }
         }
 
         if (group.Count > 0)
         {
-            writer.Write(group);
+            transactions.Add(group);
         }
+
+        return transactions;
     }
 
     /// <summary>
