@@ -14,8 +14,8 @@ namespace AICO.LogStore;
 internal sealed class LogRowBinder : IDisposable
 {
     private const string InsertSql =
-        "INSERT INTO logs (timestamp, level, subsystem, module, topic, message, trace_id, span_id, exception, extra, producer, sequence, created_at, producer_id) " +
-        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)";
+        "INSERT INTO logs (timestamp, level, subsystem, module, topic, message, trace_id, span_id, exception, extra, sequence, created_at, producer_id) " +
+        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)";
 
     private static readonly byte[][] LevelNames = [.. Enum.GetValues<LogLevel>().Select(l => Encoding.ASCII.GetBytes(LogLevelNames.ToName(l)))];
 
@@ -33,11 +33,11 @@ internal sealed class LogRowBinder : IDisposable
     /// <summary>Inserts every record of the batch that <paramref name="progress"/> does not hold yet (a resent one is counted as a duplicate).</summary>
     public void Insert(LogBatch batch, ReadOnlySpan<byte> storedAt, ProducerProgress progress)
     {
+        // The row names its producer by progress.Id alone (schema 8): the text is in log_producers.
         var producer = Encoding.UTF8.GetBytes(batch.Producer);
         var component = producer.AsSpan(0, Math.Max(0, Array.IndexOf(producer, (byte)'/')));
-        Check(raw.sqlite3_bind_text(_insert, 11, producer));
-        Check(raw.sqlite3_bind_text(_insert, 13, storedAt));
-        Check(raw.sqlite3_bind_int64(_insert, 14, progress.Id));
+        Check(raw.sqlite3_bind_text(_insert, 12, storedAt));
+        Check(raw.sqlite3_bind_int64(_insert, 13, progress.Id));
         var reader = new LogBatchReader(batch.Payload.Span);
         Span<byte> timestamp = stackalloc byte[TimestampText.Length];
         Span<byte> hex = stackalloc byte[32];
@@ -62,7 +62,7 @@ internal sealed class LogRowBinder : IDisposable
             BindHex(8, reader.SpanId, hex);
             Check(reader.HasException ? raw.sqlite3_bind_text(_insert, 9, reader.Exception) : raw.sqlite3_bind_null(_insert, 9));
             BindExtra(reader.Extra);
-            Check(raw.sqlite3_bind_int64(_insert, 12, reader.Sequence));
+            Check(raw.sqlite3_bind_int64(_insert, 11, reader.Sequence));
             var rc = raw.sqlite3_step(_insert);
             raw.sqlite3_reset(_insert);
             if (rc != raw.SQLITE_DONE)
