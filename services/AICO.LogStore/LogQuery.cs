@@ -10,8 +10,12 @@ namespace AICO.LogStore;
 /// </summary>
 public static class LogQuery
 {
+    /// <summary>A row's producer: by producer_id through log_producers, or the row's own text (a row without an id; schema 8).</summary>
+    internal const string ProducerOfRow = "coalesce(producer, (SELECT p.producer FROM log_producers AS p WHERE p.id = logs.producer_id))";
+
     private const string Columns =
-        "id, timestamp, level, producer, subsystem, module, topic, message, trace_id, span_id, session_id, exception, extra, sequence, created_at";
+        "id, timestamp, level, " + ProducerOfRow + " AS producer, " +
+        "subsystem, module, topic, message, trace_id, span_id, session_id, exception, extra, sequence, created_at";
 
     /// <summary>Rows matching <paramref name="filter"/>, in time order.</summary>
     public static IReadOnlyList<LogRecordRow> Read(SqliteConnection connection, LogFilter filter)

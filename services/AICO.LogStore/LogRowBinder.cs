@@ -14,8 +14,8 @@ namespace AICO.LogStore;
 internal sealed class LogRowBinder : IDisposable
 {
     private const string InsertSql =
-        "INSERT INTO logs (timestamp, level, subsystem, module, topic, message, trace_id, span_id, exception, extra, producer, sequence, created_at, producer_id) " +
-        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)";
+        "INSERT INTO logs (timestamp, level, subsystem, module, topic, message, trace_id, span_id, exception, extra, sequence, created_at, producer_id) " +
+        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)";
 
     private static readonly byte[][] LevelNames = [.. Enum.GetValues<LogLevel>().Select(l => Encoding.ASCII.GetBytes(LogLevelNames.ToName(l)))];
 
@@ -35,15 +35,17 @@ internal sealed class LogRowBinder : IDisposable
     }
 
     /// <summary>When the rows that follow are stored (created_at), as ASCII text.</summary>
-    public void BindStoredAt(ReadOnlySpan<byte> storedAt) => Check(raw.sqlite3_bind_text(_insert, 13, storedAt));
+    public void BindStoredAt(ReadOnlySpan<byte> storedAt) => Check(raw.sqlite3_bind_text(_insert, 12, storedAt));
 
-    /// <summary>The producer of the rows that follow: its name as UTF-8 and its log_producers id.</summary>
+    /// <summary>
+    /// The producer of the rows that follow: its name as UTF-8 (for the topic) and its log_producers id, by which
+    /// alone the row names it (schema 8: the text is in log_producers).
+    /// </summary>
     public void BindProducer(byte[] producer, long id)
     {
         _producer = producer;
         _componentLength = Math.Max(0, Array.IndexOf(producer, (byte)'/'));
-        Check(raw.sqlite3_bind_text(_insert, 11, producer));
-        Check(raw.sqlite3_bind_int64(_insert, 14, id));
+        Check(raw.sqlite3_bind_int64(_insert, 13, id));
     }
 
     /// <summary>Inserts the record the reader has just read, as a row of the producer bound last.</summary>
@@ -62,7 +64,7 @@ internal sealed class LogRowBinder : IDisposable
         BindHex(8, reader.SpanId);
         Check(reader.HasException ? raw.sqlite3_bind_text(_insert, 9, reader.Exception) : raw.sqlite3_bind_null(_insert, 9));
         BindExtra(reader.Extra);
-        Check(raw.sqlite3_bind_int64(_insert, 12, reader.Sequence));
+        Check(raw.sqlite3_bind_int64(_insert, 11, reader.Sequence));
         var rc = raw.sqlite3_step(_insert);
         raw.sqlite3_reset(_insert);
         if (rc != raw.SQLITE_DONE)

@@ -293,7 +293,7 @@ internal sealed class LogPipelineUnderTest : IAsyncDisposable
         var rows = Database.Execute(c =>
         {
             using var command = c.CreateCommand();
-            command.CommandText = "SELECT producer, timestamp, level, subsystem, module, message, extra, sequence, created_at FROM logs WHERE id > $after AND module = 'Producer' ORDER BY id";
+            command.CommandText = $"SELECT {LogQuery.ProducerOfRow}, timestamp, level, subsystem, module, message, extra, sequence, created_at FROM logs WHERE id > $after AND module = 'Producer' ORDER BY id";
             command.Parameters.AddWithValue("$after", _roundAfterId);
             using var r = command.ExecuteReader();
             var list = new List<(string Producer, LogEntry Entry, string StoredAt)>();

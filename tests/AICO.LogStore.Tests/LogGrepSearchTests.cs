@@ -175,7 +175,7 @@ public sealed class LogGrepSearchTests : IDisposable
             Message = m,
         }).ToList();
         new LogBatchWriter(_db.Database).Write([new LogBatch(producer, entries)]);
-        var stored = _db.Query(c => Sql.Column(c, $"SELECT id || char(9) || timestamp FROM logs WHERE producer = '{producer}' ORDER BY id"));
+        var stored = _db.Query(c => Sql.Column(c, $"SELECT id || char(9) || timestamp FROM logs WHERE {LogQuery.ProducerOfRow} = '{producer}' ORDER BY id"));
         for (var i = 0; i < stored.Count; i++)
         {
             var parts = stored[i].Split('\t');

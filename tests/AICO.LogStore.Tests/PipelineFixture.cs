@@ -111,7 +111,7 @@ internal sealed class PipelineFixture : IAsyncDisposable
     public IReadOnlyList<(long Sequence, string Message)> Numbered(string component) => Database.Execute(c =>
     {
         using var command = c.CreateCommand();
-        command.CommandText = "SELECT sequence, message FROM logs WHERE producer LIKE $p AND module = 'Numbered' ORDER BY sequence";
+        command.CommandText = $"SELECT sequence, message FROM logs WHERE {LogQuery.ProducerOfRow} LIKE $p AND module = 'Numbered' ORDER BY sequence";
         command.Parameters.AddWithValue("$p", component + "/%");
         using var r = command.ExecuteReader();
         var rows = new List<(long, string)>();

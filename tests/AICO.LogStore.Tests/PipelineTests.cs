@@ -140,9 +140,9 @@ public sealed class PipelineTests : IAsyncLifetime
         await provider.StopAsync();
 
         var producer = provider.Producer!;
-        Assert.Equal(acknowledged, _pipeline.Count($"SELECT count(*) FROM logs WHERE producer = '{producer}' AND sequence <= {acknowledged}"));
-        Assert.Equal(acknowledged, _pipeline.Count($"SELECT count(DISTINCT sequence) FROM logs WHERE producer = '{producer}' AND sequence <= {acknowledged}"));
-        Assert.True(_pipeline.Count($"SELECT max(sequence) FROM logs WHERE producer = '{producer}'") >= acknowledged);
+        Assert.Equal(acknowledged, _pipeline.Count($"SELECT count(*) FROM logs WHERE {LogQuery.ProducerOfRow} = '{producer}' AND sequence <= {acknowledged}"));
+        Assert.Equal(acknowledged, _pipeline.Count($"SELECT count(DISTINCT sequence) FROM logs WHERE {LogQuery.ProducerOfRow} = '{producer}' AND sequence <= {acknowledged}"));
+        Assert.True(_pipeline.Count($"SELECT max(sequence) FROM logs WHERE {LogQuery.ProducerOfRow} = '{producer}'") >= acknowledged);
     }
 
     [Fact]

@@ -36,11 +36,11 @@ public class SpoolAdoptionTests
         Assert.Contains("adopted the log spool of " + spooled.Producer, next.Output, StringComparison.Ordinal);
 
         // Stored as the dead producer's records, 1..n without a hole, at least as many as its last state reported.
-        var rows = pipeline.Count($"SELECT count(*) FROM logs WHERE producer = '{spooled.Producer}'");
-        var last = pipeline.Count($"SELECT max(sequence) FROM logs WHERE producer = '{spooled.Producer}'");
+        var rows = pipeline.Count($"SELECT count(*) FROM logs WHERE {LogQuery.ProducerOfRow} = '{spooled.Producer}'");
+        var last = pipeline.Count($"SELECT max(sequence) FROM logs WHERE {LogQuery.ProducerOfRow} = '{spooled.Producer}'");
         Assert.True(rows >= spooled.SpooledRecords, $"{rows} records of {spooled.Producer} stored, its spool held {spooled.SpooledRecords}");
         Assert.Equal(last, rows);
-        Assert.Equal(1, pipeline.Count($"SELECT min(sequence) FROM logs WHERE producer = '{spooled.Producer}'"));
+        Assert.Equal(1, pipeline.Count($"SELECT min(sequence) FROM logs WHERE {LogQuery.ProducerOfRow} = '{spooled.Producer}'"));
         Assert.Equal(0, pipeline.Count("SELECT coalesce(sum(gaps), 0) FROM log_producers"));
         Assert.False(Directory.Exists(orphan), "the adopted spool is deleted once delivered");
     }

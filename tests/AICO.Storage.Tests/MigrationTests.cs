@@ -4,6 +4,9 @@ namespace AICO.Storage.Tests;
 
 public class MigrationTests
 {
+    /// <summary>A row's producer from schema 8 on: by producer_id through log_producers, else the row's own text.</summary>
+    private const string ProducerOfRow = "coalesce(producer, (SELECT p.producer FROM log_producers AS p WHERE p.id = logs.producer_id))";
+
     private static readonly string[] LogColumns =
     [
         "id", "timestamp", "level", "subsystem", "module", "topic", "message", "session_id", "trace_id", "span_id", "exception",
@@ -148,7 +151,7 @@ public class MigrationTests
         Assert.Equal(4, result.FromVersion);
         database.Execute(c =>
         {
-            Assert.Equal(before, Sql.Column(c, "SELECT id || ' ' || producer || ' ' || sequence || ' ' || message FROM logs ORDER BY id"));
+            Assert.Equal(before, Sql.Column(c, $"SELECT id || ' ' || {ProducerOfRow} || ' ' || sequence || ' ' || message FROM logs ORDER BY id"));
             Assert.Equal(["gateway/a1 5-6,9-9", "modelservice/b2 "],
                 Sql.Column(c, "SELECT producer || ' ' || committed_above FROM log_producers ORDER BY producer"));
             return true;
@@ -177,7 +180,7 @@ public class MigrationTests
         Assert.Equal(5, result.FromVersion);
         database.Execute(c =>
         {
-            Assert.Equal(before, Sql.Column(c, "SELECT id || ' ' || producer || ' ' || sequence || ' ' || message FROM logs ORDER BY id"));
+            Assert.Equal(before, Sql.Column(c, $"SELECT id || ' ' || {ProducerOfRow} || ' ' || sequence || ' ' || message FROM logs ORDER BY id"));
             Assert.Equal(0L, Sql.Long(c, "SELECT watermark FROM log_search_state"));
             Assert.Equal(0L, Sql.Long(c, "SELECT count(*) FROM logs_search"));
             return true;
@@ -213,9 +216,9 @@ public class MigrationTests
             "committed_above || ' ' || first_seen || ' ' || last_seen FROM log_producers ORDER BY rowid";
         var (rows, producers) = database.Execute(c => (Sql.Column(c, Rows), Sql.Column(c, Producers)));
 
-        var result = database.Migrate();
+        var result = new SchemaMigrator(database, new MigrationCatalog(MigrationCatalog.Default.Migrations.Take(7))).Migrate(CancellationToken.None);
 
-        Assert.Equal(6, result.FromVersion);
+        Assert.Equal((6, 7), (result.FromVersion, result.ToVersion));
         database.Execute(c =>
         {
             Assert.Equal(rows, Sql.Column(c, Rows));
@@ -226,6 +229,58 @@ public class MigrationTests
             Assert.Equal(["timestamp", "id", "level", "producer_id"], Sql.Column(c, "SELECT name FROM pragma_index_info('ix_logs_time') ORDER BY seqno"));
             return true;
         });
+    }
+
+    [Fact]
+    public void Migrating_a_schema_7_database_keeps_every_row_and_its_grep_index_and_names_producers_by_id_alone()
+    {
+        using var temp = new TempDatabase();
+        var database = temp.Open();
+        new SchemaMigrator(database, new MigrationCatalog(MigrationCatalog.Default.Migrations.Take(7))).Migrate(CancellationToken.None);
+        database.Write((c, tx) =>
+        {
+            Sql.Scalar(c, "INSERT INTO log_producers (producer, component, received, contiguous, max_sequence, first_seen, last_seen) VALUES " +
+                "('gateway/a1', 'gateway', 3, 3, 3, 'a', 'a'), ('modelservice/b2', 'modelservice', 3, 3, 3, 'b', 'b')", tx);
+            for (var sequence = 1; sequence <= 3; sequence++)
+            {
+                Sql.InsertLog(c, tx, "gateway/a1", sequence, $"a1 {sequence}");
+                Sql.InsertLog(c, tx, "modelservice/b2", sequence, $"b2 {sequence}");
+            }
+
+            // A producer without an accounting row (written before log_producers existed) keeps its text.
+            Sql.InsertLog(c, tx, "cli/old", 1, "old 1");
+            // As the schema 7 writer stored them: the text and the id; then indexed for grep.
+            Sql.Scalar(c, "UPDATE logs SET producer_id = (SELECT id FROM log_producers WHERE log_producers.producer = logs.producer); " +
+                "UPDATE log_search_state SET watermark = 7; INSERT INTO logs_search (rowid, message) SELECT id, message FROM logs", tx);
+            return true;
+        });
+        const string Rows = "SELECT id || ' ' || timestamp || ' ' || level || ' ' || {0} || ' ' || coalesce(producer_id, '-') || ' ' || sequence || ' ' || message || ' ' || topic || ' ' || created_at FROM logs ORDER BY id";
+        var rows = database.Execute(c => Sql.Column(c, string.Format(System.Globalization.CultureInfo.InvariantCulture, Rows, "producer")));
+
+        var result = database.Migrate();
+
+        Assert.Equal(7, result.FromVersion);
+        database.Execute(c =>
+        {
+            Assert.Equal(rows, Sql.Column(c, string.Format(System.Globalization.CultureInfo.InvariantCulture, Rows, ProducerOfRow)));
+            Assert.Equal(["cli/old"], Sql.Column(c, "SELECT producer FROM logs WHERE producer IS NOT NULL"));
+            Assert.Equal(["timestamp", "id", "level", "producer_id"], Sql.Column(c, "SELECT name FROM pragma_index_info('ix_logs_time') ORDER BY seqno"));
+            Assert.Equal(["trace_id"], Sql.Column(c, "SELECT name FROM pragma_index_info('ix_logs_trace_id')"));
+            Assert.Equal(3L, Sql.Long(c, "SELECT count(*) FROM logs_search WHERE logs_search MATCH '\"b2 \"'"));
+            return true;
+        });
+
+        // One meaning per row: a producer by id or by text, never both, never neither.
+        foreach (var (producer, id) in new[] { ("'gateway/a1'", "1"), ("NULL", "NULL") })
+        {
+            var refused = Assert.Throws<SqliteException>(() => database.Write((c, tx) => Sql.Scalar(c,
+                $"INSERT INTO logs (timestamp, level, subsystem, module, topic, message, producer, sequence, producer_id) VALUES ('t', 'INFO', 's', 'm', 'x', 'm', {producer}, 9, {id})", tx)));
+            Assert.Contains("CHECK constraint failed", refused.Message, StringComparison.Ordinal);
+        }
+
+        // The grep index's delete trigger is on the new table: a deleted row leaves the index.
+        database.Write((c, tx) => Sql.Scalar(c, "DELETE FROM logs WHERE message = 'b2 2'", tx));
+        Assert.Equal(2L, database.Execute(c => Sql.Long(c, "SELECT count(*) FROM logs_search WHERE logs_search MATCH '\"b2 \"'")));
     }
 
     [Fact]
