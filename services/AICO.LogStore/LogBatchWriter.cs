@@ -5,8 +5,7 @@ using Microsoft.Data.Sqlite;
 namespace AICO.LogStore;
 
 /// <summary>
-/// Writes log batches into the logs table, one transaction per call, its rows in timestamp order across producers
-/// (<see cref="TimeOrderedRows"/>), de-duplicating by (producer, sequence) and
+/// Writes log batches into the logs table, one transaction per call, de-duplicating by (producer, sequence) and
 /// keeping each producer's delivery accounting in log_producers in the same transaction. The accounting (which
 /// sequences are stored) is read from log_producers inside the write transaction, so it is the de-duplication: the
 /// logs table needs no unique index, and two consumers on one file (an old one still stopping) cannot store a record
@@ -51,7 +50,7 @@ internal sealed class LogBatchWriter(EncryptedDatabase database, TimeProvider? t
 
             using var transaction = connection.BeginTransaction(System.Data.IsolationLevel.Serializable, deferred: false);
             var attempt = new Dictionary<string, ProducerProgress>(StringComparer.Ordinal);
-            var ordered = new TimeOrderedRows();
+            using var rows = new LogRowBinder(connection);
             foreach (var batch in batches)
             {
                 if (!attempt.TryGetValue(batch.Producer, out var progress))
@@ -60,13 +59,9 @@ internal sealed class LogBatchWriter(EncryptedDatabase database, TimeProvider? t
                     attempt[batch.Producer] = progress;
                 }
 
-                ordered.Add(batch, progress);
+                // The time the row is stored: one reading per bus batch (a transaction commits within milliseconds of it).
+                rows.Insert(batch, System.Text.Encoding.ASCII.GetBytes(LogTimestamps.ToStoredText(_time.GetUtcNow())), progress);
             }
-
-            using var rows = new LogRowBinder(connection);
-            // The time the rows are stored: one reading per transaction (it commits within milliseconds of it).
-            rows.BindStoredAt(System.Text.Encoding.ASCII.GetBytes(LogTimestamps.ToStoredText(_time.GetUtcNow())));
-            ordered.Insert(rows);
 
             SaveProgress(connection, transaction, attempt.Values);
             transaction.Commit();

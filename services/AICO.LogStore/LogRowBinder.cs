@@ -23,10 +23,6 @@ internal sealed class LogRowBinder : IDisposable
     private readonly sqlite3_stmt _insert;
     private readonly byte[] _text = new byte[1024];
     private readonly TimestampText _timestamps = new();
-    private readonly byte[] _timestamp = new byte[TimestampText.Length];
-    private readonly byte[] _hex = new byte[32];
-    private byte[] _producer = [];
-    private int _componentLength;
 
     public LogRowBinder(SqliteConnection connection)
     {
@@ -34,42 +30,47 @@ internal sealed class LogRowBinder : IDisposable
         Check(raw.sqlite3_prepare_v2(_db, InsertSql, out _insert));
     }
 
-    /// <summary>When the rows that follow are stored (created_at), as ASCII text.</summary>
-    public void BindStoredAt(ReadOnlySpan<byte> storedAt) => Check(raw.sqlite3_bind_text(_insert, 12, storedAt));
-
-    /// <summary>
-    /// The producer of the rows that follow: its name as UTF-8 (for the topic) and its log_producers id, by which
-    /// alone the row names it (schema 8: the text is in log_producers).
-    /// </summary>
-    public void BindProducer(byte[] producer, long id)
+    /// <summary>Inserts every record of the batch that <paramref name="progress"/> does not hold yet (a resent one is counted as a duplicate).</summary>
+    public void Insert(LogBatch batch, ReadOnlySpan<byte> storedAt, ProducerProgress progress)
     {
-        _producer = producer;
-        _componentLength = Math.Max(0, Array.IndexOf(producer, (byte)'/'));
-        Check(raw.sqlite3_bind_int64(_insert, 13, id));
-    }
-
-    /// <summary>Inserts the record the reader has just read, as a row of the producer bound last.</summary>
-    public void Insert(ref LogBatchReader reader)
-    {
-        var category = reader.Category;
-        var dot = category.LastIndexOf((byte)'.');
-        _timestamps.Write(reader.UnixMicros, _timestamp);
-        Check(raw.sqlite3_bind_text(_insert, 1, _timestamp));
-        Check(raw.sqlite3_bind_text(_insert, 2, LevelNames[(int)reader.Level]));
-        Check(raw.sqlite3_bind_text(_insert, 3, dot > 0 ? category[..dot] : category));
-        Check(raw.sqlite3_bind_text(_insert, 4, dot > 0 && dot < category.Length - 1 ? category[(dot + 1)..] : category));
-        Check(raw.sqlite3_bind_text(_insert, 5, Topic(_producer.AsSpan(0, _componentLength), category)));
-        Check(raw.sqlite3_bind_text(_insert, 6, reader.Message));
-        BindHex(7, reader.TraceId);
-        BindHex(8, reader.SpanId);
-        Check(reader.HasException ? raw.sqlite3_bind_text(_insert, 9, reader.Exception) : raw.sqlite3_bind_null(_insert, 9));
-        BindExtra(reader.Extra);
-        Check(raw.sqlite3_bind_int64(_insert, 11, reader.Sequence));
-        var rc = raw.sqlite3_step(_insert);
-        raw.sqlite3_reset(_insert);
-        if (rc != raw.SQLITE_DONE)
+        // The row names its producer by progress.Id alone (schema 8): the text is in log_producers.
+        var producer = Encoding.UTF8.GetBytes(batch.Producer);
+        var component = producer.AsSpan(0, Math.Max(0, Array.IndexOf(producer, (byte)'/')));
+        Check(raw.sqlite3_bind_text(_insert, 12, storedAt));
+        Check(raw.sqlite3_bind_int64(_insert, 13, progress.Id));
+        var reader = new LogBatchReader(batch.Payload.Span);
+        Span<byte> timestamp = stackalloc byte[TimestampText.Length];
+        Span<byte> hex = stackalloc byte[32];
+        while (reader.MoveNext())
         {
-            SqliteException.ThrowExceptionForRC(rc, _db);
+            if (progress.Holds(reader.Sequence))
+            {
+                progress.Duplicate();
+                continue;
+            }
+
+            var category = reader.Category;
+            var dot = category.LastIndexOf((byte)'.');
+            _timestamps.Write(reader.UnixMicros, timestamp);
+            Check(raw.sqlite3_bind_text(_insert, 1, timestamp));
+            Check(raw.sqlite3_bind_text(_insert, 2, LevelNames[(int)reader.Level]));
+            Check(raw.sqlite3_bind_text(_insert, 3, dot > 0 ? category[..dot] : category));
+            Check(raw.sqlite3_bind_text(_insert, 4, dot > 0 && dot < category.Length - 1 ? category[(dot + 1)..] : category));
+            Check(raw.sqlite3_bind_text(_insert, 5, Topic(component, category)));
+            Check(raw.sqlite3_bind_text(_insert, 6, reader.Message));
+            BindHex(7, reader.TraceId, hex);
+            BindHex(8, reader.SpanId, hex);
+            Check(reader.HasException ? raw.sqlite3_bind_text(_insert, 9, reader.Exception) : raw.sqlite3_bind_null(_insert, 9));
+            BindExtra(reader.Extra);
+            Check(raw.sqlite3_bind_int64(_insert, 11, reader.Sequence));
+            var rc = raw.sqlite3_step(_insert);
+            raw.sqlite3_reset(_insert);
+            if (rc != raw.SQLITE_DONE)
+            {
+                SqliteException.ThrowExceptionForRC(rc, _db);
+            }
+
+            progress.Committed(reader.Sequence);
         }
     }
 
@@ -87,9 +88,8 @@ internal sealed class LogRowBinder : IDisposable
         return text[..length];
     }
 
-    private void BindHex(int index, ReadOnlySpan<byte> id)
+    private void BindHex(int index, ReadOnlySpan<byte> id, Span<byte> hex)
     {
-        var hex = _hex.AsSpan();
         if (id.IsEmpty)
         {
             Check(raw.sqlite3_bind_null(_insert, index));

@@ -14,7 +14,6 @@ public ref struct LogBatchReader
     private (int Start, int Length)[]? _categories;
     private int _categoryCount;
     private int _read;
-    private readonly int _recordsStart;
 
     public LogBatchReader(ReadOnlySpan<byte> payload)
     {
@@ -45,33 +44,7 @@ public ref struct LogBatchReader
         }
 
         Count = (int)count;
-        _recordsStart = _reader.Position;
     }
-
-    /// <summary>
-    /// Picks up a reader of the same payload where <paramref name="mark"/> left it (the log writer interleaves the
-    /// batches of several producers by time, one record at a time).
-    /// </summary>
-    public LogBatchReader(ReadOnlySpan<byte> payload, Bookmark mark)
-        : this(payload)
-    {
-        if (mark.Read < 0 || mark.Read > Count || mark.Position < _recordsStart || mark.CategoryCount > (mark.Categories?.Length ?? 0))
-        {
-            throw new ArgumentException("the bookmark belongs to another payload", nameof(mark));
-        }
-
-        _reader.MoveTo(mark.Position);
-        _read = mark.Read;
-        _categories = mark.Categories;
-        _categoryCount = mark.CategoryCount;
-        UnixMicros = mark.UnixMicros;
-        Sequence = mark.Read == 0 ? 0 : FirstSequence + mark.Read - 1;
-    }
-
-    /// <summary>Where a reader stands between two records, to continue with <see cref="LogBatchReader(ReadOnlySpan{byte}, Bookmark)"/>.</summary>
-    public readonly record struct Bookmark(int Position, int Read, long UnixMicros, (int Start, int Length)[]? Categories, int CategoryCount);
-
-    public readonly Bookmark Mark => new(_reader.Position, _read, UnixMicros, _categories, _categoryCount);
 
     public ReadOnlySpan<byte> Producer { get; }
     public long FirstSequence { get; }
@@ -94,20 +67,6 @@ public ref struct LogBatchReader
 
     /// <summary>A JSON object as UTF-8 (as the producer sent it; the consumer validates it), or empty.</summary>
     public ReadOnlySpan<byte> Extra { get; private set; }
-
-    /// <summary>The timestamp of the record <see cref="MoveNext"/> reads next, without reading it; false after the last one.</summary>
-    public readonly bool TryPeekUnixMicros(out long unixMicros)
-    {
-        unixMicros = 0;
-        if (_read == Count)
-        {
-            return false;
-        }
-
-        var ahead = _reader;
-        unixMicros = UnixMicros + ahead.ReadVarLong();
-        return true;
-    }
 
     /// <summary>Reads the next record; false after the last one (and then the payload must have ended).</summary>
     public bool MoveNext()

@@ -10,17 +10,6 @@ internal ref struct WireReader(ReadOnlySpan<byte> data)
 
     public readonly int Position => _position;
 
-    /// <summary>Continues at a position this reader's data had (a bookmark); never past the end.</summary>
-    public void MoveTo(int position)
-    {
-        if (position < 0 || position > _data.Length)
-        {
-            throw new ArgumentOutOfRangeException(nameof(position), position, "outside the payload");
-        }
-
-        _position = position;
-    }
-
     public byte ReadByte()
     {
         if (_position >= _data.Length)

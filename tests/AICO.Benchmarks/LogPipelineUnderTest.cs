@@ -284,47 +284,37 @@ internal sealed class LogPipelineUnderTest : IAsyncDisposable
     /// <summary>
     /// The records of the last measured round as the writer got them: in commit order, in batches of consecutive records
     /// of one producer (at most 512), with their own timestamps, texts and extra values; each producer renamed and its
-    /// sequences renumbered from 1 (a fresh database's accounting, as for the raw rounds). The writer stores a
-    /// transaction's rows merged by time; the rows of one transaction (one created_at) are put back producer by producer
-    /// in sequence order, as its batches arrived (the merge's result does not depend on how they interleaved).
+    /// sequences renumbered from 1 (a fresh database's accounting, as for the raw rounds).
     /// </summary>
     public List<LogBatch> LastRoundAsBatches()
     {
         var rows = Database.Execute(c =>
         {
             using var command = c.CreateCommand();
-            command.CommandText = $"SELECT {LogQuery.ProducerOfRow}, timestamp, level, subsystem, module, message, extra, sequence, created_at FROM logs WHERE id > $after AND module = 'Producer' ORDER BY id";
+            command.CommandText = $"SELECT {LogQuery.ProducerOfRow}, timestamp, level, subsystem, module, message, extra FROM logs WHERE id > $after AND module = 'Producer' ORDER BY id";
             command.Parameters.AddWithValue("$after", _roundAfterId);
             using var r = command.ExecuteReader();
-            var list = new List<(string Producer, LogEntry Entry, string StoredAt)>();
+            var list = new List<(string Producer, LogEntry Entry)>();
             while (r.Read())
             {
                 LogLevelNames.TryParse(r.GetString(2), out var level);
                 list.Add((r.GetString(0), new LogEntry
                 {
-                    Sequence = r.GetInt64(7),
                     Timestamp = LogTimestamps.Parse(r.GetString(1)),
                     Level = level,
                     Category = r.GetString(3) + "." + r.GetString(4),
                     Message = r.GetString(5),
                     ExtraJson = r.IsDBNull(6) ? null : r.GetString(6),
-                }, r.GetString(8)));
+                }));
             }
 
             return list;
         });
-        rows = [.. rows.Select((row, i) => (row, i)).GroupBy(x => x.row.StoredAt)
-            .SelectMany(transaction =>
-            {
-                var runs = transaction.Select(x => x.row.Producer).Distinct().ToList();
-                return transaction.OrderBy(x => runs.IndexOf(x.row.Producer)).ThenBy(x => x.row.Entry.Sequence).ThenBy(x => x.i);
-            })
-            .Select(x => x.row)];
         var names = new Dictionary<string, (string Name, long Next)>();
         var batches = new List<LogBatch>();
         var current = new List<LogEntry>();
         string? producer = null;
-        foreach (var (from, entry, _) in rows)
+        foreach (var (from, entry) in rows)
         {
             if (from != producer || current.Count == 512)
             {

@@ -105,46 +105,4 @@ public class LogBatchCodecTests
     }
 
     private static LogEntry Entry(long sequence) => new() { Sequence = sequence, Category = "c", Message = "m", Timestamp = DateTimeOffset.UnixEpoch };
-
-    [Fact]
-    public void A_reader_put_down_after_every_record_and_picked_up_from_its_bookmark_reads_what_one_reader_reads_straight_through()
-    {
-        // Repeated categories are references to the first one: the bookmark must carry them across.
-        var entries = Enumerable.Range(1, 6).Select(i => new LogEntry
-        {
-            Sequence = i, Timestamp = DateTimeOffset.UnixEpoch.AddMilliseconds(i % 2 == 0 ? 100 - i : i), Category = i % 3 == 0 ? "B.Two" : "A.One", Message = $"m{i}",
-        }).ToList();
-        var payload = LogBatchCodec.Encode("gateway/abc", entries);
-
-        var read = new List<string>();
-        var mark = new LogBatchReader(payload).Mark;
-        while (true)
-        {
-            var reader = new LogBatchReader(payload, mark);
-            var peeked = reader.TryPeekUnixMicros(out var next);
-            if (!reader.MoveNext())
-            {
-                Assert.False(peeked);
-                break;
-            }
-
-            Assert.True(peeked);
-            Assert.Equal(reader.UnixMicros, next);
-            read.Add($"{reader.Sequence} {reader.UnixMicros} {System.Text.Encoding.UTF8.GetString(reader.Category)} {System.Text.Encoding.UTF8.GetString(reader.Message)}");
-            mark = reader.Mark;
-        }
-
-        Assert.Equal(entries.Select(e => $"{e.Sequence} {LogBatchCodec.ToUnixMicros(e.Timestamp)} {e.Category} {e.Message}"), read);
-    }
-
-    [Fact]
-    public void A_bookmark_that_points_before_the_records_or_past_the_count_is_refused()
-    {
-        var payload = LogBatchCodec.Encode("gateway/abc", Entries);
-        var start = new LogBatchReader(payload).Mark;
-
-        Assert.Throws<ArgumentException>(() => { _ = new LogBatchReader(payload, start with { Position = 1 }); });
-        Assert.Throws<ArgumentException>(() => { _ = new LogBatchReader(payload, start with { Read = 3 }); });
-        Assert.ThrowsAny<ArgumentException>(() => { _ = new LogBatchReader(payload, start with { Position = payload.Length + 1 }); });
-    }
 }
