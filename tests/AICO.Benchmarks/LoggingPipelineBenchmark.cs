@@ -16,7 +16,7 @@ namespace AICO.Benchmarks;
 /// (2) pipeline: N producer threads, each with its own bus client and bus logger (ILogger.LogInformation) ->
 ///     broker (CURVE + sealed sessions) -> log consumer -> encrypted database; as deployed (the AICO.Broker and
 ///     AICO.LogConsumer hosts as their own processes, producers in this one) and, beside it, all in this process.
-/// All (and the plain and FULL baselines) in five alternating rounds, each reported as the median and range of its
+/// All (and the plain and FULL baselines) in nine alternating rounds, each reported as the median and range of its
 /// rounds; the ratio is of the medians. Also latency from the ILogger call to the committed row (p50/p99), records lost
 /// and duplicated, and per pipeline round where the time went (writer thread, GC, CPU by thread and process).
 /// Usage: logging-pipeline [producers] [records per producer] [pipeline | pipeline-allocations | neighbours | writer-records] [deployed | in-process]
@@ -25,7 +25,7 @@ internal static class LoggingPipelineBenchmark
 {
     private const int RowsPerTransaction = 5_000;
     private const int PacedRate = 2_000;
-    private const int Rounds = 5;
+    private const int Rounds = 9;
     private static readonly TimeSpan PacedDuration = TimeSpan.FromSeconds(5);
 
     public static async Task<int> RunAsync(string[] args)
