@@ -174,24 +174,25 @@ internal sealed class LogConsumer(IBusClient bus, EncryptedDatabase database, Lo
         var reader = _queue.Reader;
         while (true)
         {
-            // Idle: index logged rows for grep, a step at a time, giving way as soon as a batch is queued.
-            var idle = Stopwatch.GetTimestamp();
-            _indexing.WhileIdle(() => reader.TryPeek(out _), cancellationToken);
             var waiting = Stopwatch.GetTimestamp();
-            Interlocked.Add(ref _indexingTicks, waiting - idle);
             Interlocked.Exchange(ref _waitingSince, waiting);
-            if (WaitForBatch(reader, _indexing.DueIn, cancellationToken) is not { } open)
+            var open = WaitForBatch(reader, _indexing.DueIn, cancellationToken);
+            var waited = Stopwatch.GetTimestamp();
+            Interlocked.Exchange(ref _waitingSince, 0);
+            Interlocked.Add(ref _waitingTicks, waited - waiting);
+            if (open is null)
             {
-                continue; // the written rows are due for the index before any batch came
+                // Idle for as long as the written rows' index can wait: index them for grep a step at a time, giving
+                // way as soon as a batch is queued.
+                _indexing.WhileIdle(() => reader.TryPeek(out _), cancellationToken);
+                Interlocked.Add(ref _indexingTicks, Stopwatch.GetTimestamp() - waited);
+                continue;
             }
 
-            if (!open)
+            if (open == false)
             {
                 break;
             }
-
-            Interlocked.Exchange(ref _waitingSince, 0);
-            Interlocked.Add(ref _waitingTicks, Stopwatch.GetTimestamp() - waiting);
 
             pending.Clear();
             var rows = 0;

@@ -130,10 +130,7 @@ internal static class LogSearchIndexingBenchmark
             var pending = new List<(LogBatch Batch, long Queued)>();
             while (true)
             {
-                var idleFrom = Stopwatch.GetTimestamp();
-                idle?.WhileIdle(() => reader.TryPeek(out _), CancellationToken.None);
-                indexingTicks += Stopwatch.GetTimestamp() - idleFrom;
-                // As the consumer's writer: wake for the index when its rows are due before a batch comes.
+                // As the consumer's writer: index once the queue has stayed empty for the rows' due time.
                 using var due = idle?.DueIn is { } dueIn ? new CancellationTokenSource(dueIn > TimeSpan.Zero ? dueIn : TimeSpan.FromTicks(1)) : new CancellationTokenSource();
                 bool open;
                 try
@@ -142,6 +139,9 @@ internal static class LogSearchIndexingBenchmark
                 }
                 catch (OperationCanceledException)
                 {
+                    var idleFrom = Stopwatch.GetTimestamp();
+                    idle!.WhileIdle(() => reader.TryPeek(out _), CancellationToken.None);
+                    indexingTicks += Stopwatch.GetTimestamp() - idleFrom;
                     continue;
                 }
 

@@ -104,4 +104,51 @@ public sealed class LogConsumerTests : IAsyncLifetime
         Assert.Equal(new LogAck("gateway/real", 1), LogAck.Decode(reply.Payload.Span));
         Assert.Equal(1, _pipeline.Count("SELECT count(*) FROM logs"));
     }
+
+    [Fact]
+    public async Task A_bursts_short_gaps_start_no_grep_indexing_the_writer_indexes_once_its_queue_has_stayed_empty_for_the_idle_grace()
+    {
+        var clock = new WatchedClock();
+        var consumer = new LogConsumer(_pipeline.Client(Components.LogConsumer), _pipeline.Database, new LogConsumerOptions(), clock);
+        consumer.Start();
+        await using (consumer)
+        {
+            await _pipeline.WaitForAsync(() => consumer.Subscribed && consumer.Indexing.CaughtUp, "the consumer subscribed, nothing left to index");
+            var gateway = _pipeline.Client(Components.Gateway);
+            await gateway.WaitUntilAuthenticatedAsync(PipelineFixture.Timeout());
+            var rows = LogSearchIdleIndexing.RowsWorthAStep;
+
+            // A step's worth of rows, and the writer waits for the next batch: not yet idle, so nothing is indexed.
+            var waiting = clock.NextTimerAsync(LogSearchIdleIndexing.IdleGrace);
+            await SendAsync(gateway, first: 1, rows);
+            await waiting;
+            Assert.Equal(0, consumer.Indexing.Indexer.IndexedRows);
+
+            // The next batch comes within the grace: written, and still nothing indexed.
+            waiting = clock.NextTimerAsync(LogSearchIdleIndexing.IdleGrace);
+            await SendAsync(gateway, first: 1 + rows, rows);
+            await waiting;
+            Assert.Equal(0, consumer.Indexing.Indexer.IndexedRows);
+            Assert.Equal(2 * rows, _pipeline.Count("SELECT count(*) FROM logs"));
+
+            // The queue stays empty for the grace: now the writer is idle and indexes every row.
+            clock.Advance(LogSearchIdleIndexing.IdleGrace);
+            await _pipeline.WaitForAsync(() => consumer.Indexing.CaughtUp, "the idle writer indexed the rows");
+            Assert.Equal(2 * rows, consumer.Indexing.Indexer.IndexedRows);
+        }
+    }
+
+    private static async Task SendAsync(IBusClient gateway, long first, int count)
+    {
+        var batch = LogBatchCodec.Encode("gateway/burst", [.. Enumerable.Range(0, count).Select(i => new LogEntry
+        {
+            Sequence = first + i,
+            Category = "AICO.Tests",
+            Message = $"record {first + i} of a burst",
+            Timestamp = DateTimeOffset.UtcNow,
+            Level = LogLevel.Information,
+        })]);
+        var reply = await gateway.RequestAsync(LogTopics.ForComponent(Components.Gateway), LogTopics.BatchMessageType, batch, TimeSpan.FromSeconds(30), PipelineFixture.Timeout());
+        Assert.Equal(new LogAck("gateway/burst", first + count - 1), LogAck.Decode(reply.Payload.Span));
+    }
 }

@@ -108,7 +108,7 @@ public sealed class LogSearchIndexerTests
         Assert.Equal(LogSearchIdleIndexing.MaxLag, idle.DueIn);
 
         clock.Advance(LogSearchIdleIndexing.MaxLag);
-        Assert.Null(idle.DueIn);
+        Assert.Equal(TimeSpan.Zero, idle.DueIn);
         idle.WhileIdle(() => false, CancellationToken.None);
         Assert.Equal(40, idle.Indexer.IndexedRows);
         Assert.True(idle.CaughtUp);
@@ -116,6 +116,7 @@ public sealed class LogSearchIndexerTests
 
         writer.Write([Batch("gateway/paced", 41, LogSearchIdleIndexing.RowsWorthAStep)]);
         idle.RowsWritten(LogSearchIdleIndexing.RowsWorthAStep);
+        Assert.Equal(LogSearchIdleIndexing.IdleGrace, idle.DueIn); // a step's worth waits: due once the writer is idle
         idle.WhileIdle(() => false, CancellationToken.None);
         Assert.Equal(40 + LogSearchIdleIndexing.RowsWorthAStep, idle.Indexer.IndexedRows);
     }
