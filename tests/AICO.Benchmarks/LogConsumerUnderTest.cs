@@ -192,9 +192,9 @@ internal sealed class DeployedLogConsumer : ILogConsumerUnderTest
         var gc = threads.Where(t => t.Name.StartsWith(".NET Server GC", StringComparison.Ordinal) || t.Name == ".NET BGC").Sum(t => t.OnCpu);
         var jit = threads.Where(t => t.Name == JitThread).Sum(t => t.OnCpu);
         double Share(double seconds) => seconds / elapsed.TotalSeconds;
-        return $"consumer process (pid {_consumer.Pid}) {Share(consumerUsed):F2} cores, writer thread on a core {Share(writer.OnCpu):P0} " +
-            $"and waiting for one {Share(writer.RunQueue):P1} of the round, neither (blocked: a wait for batches, an fsync, a GC) {1 - Share(writer.OnCpu + writer.RunQueue):P1}, " +
-            $"{writer.Blocks} blocks and {writer.Preemptions} preemptions, its GC threads {Share(gc):P1}, its background JIT {jit * 1000:F0} ms, " +
+        // Neither on a core nor waiting for one: blocked (a wait for batches, an fsync, a GC).
+        return $"consumer process (pid {_consumer.Pid}) {Share(consumerUsed):F2} cores, writer thread {writer.Shares(elapsed)}, " +
+            $"its GC threads {Share(gc):P1}, its background JIT {jit * 1000:F0} ms, " +
             $"CPU by thread {string.Join(", ", threads.Take(6).Select(t => $"{t.Name} {Share(t.OnCpu):P0}"))}; broker process {Share(brokerUsed):F2} cores";
     }
 

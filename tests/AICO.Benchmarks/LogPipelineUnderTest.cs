@@ -176,7 +176,7 @@ internal sealed class LogPipelineUnderTest : IAsyncDisposable
             $"paused {(GC.GetTotalPauseDuration() - paused).TotalMilliseconds:F0} ms, {(GC.GetTotalAllocatedBytes() - allocated) / (double)total:F0} B allocated per record, " +
             $"CPU by thread {string.Join(", ", byThread.Take(6).Select(t => $"{t.Name} {t.OnCpu / elapsed.TotalSeconds:P0}"))}" +
             (byThread.FirstOrDefault(t => t.Name == WriterThread) is { Name: not null } writer
-                ? $"; writer thread on a core {writer.OnCpu / elapsed.TotalSeconds:P0} and waiting for one {writer.RunQueue / elapsed.TotalSeconds:P1}, neither {1 - (writer.OnCpu + writer.RunQueue) / elapsed.TotalSeconds:P1}, {writer.Blocks} blocks and {writer.Preemptions} preemptions"
+                ? $"; writer thread {writer.Shares(elapsed)}"
                 : ""));
     }
 

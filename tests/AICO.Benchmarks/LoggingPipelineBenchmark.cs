@@ -76,6 +76,7 @@ internal static class LoggingPipelineBenchmark
             var raw = new List<double>();
             var full = new List<double>();
             var replay = new List<double>();
+            var rawWriter = new List<string>();
             var flatOut = pipelines.ToDictionary(p => p, _ => new List<PipelineRound>());
             async Task SettleAll()
             {
@@ -92,7 +93,7 @@ internal static class LoggingPipelineBenchmark
                     await SettleAll();
                     plain.Add(PlainSqlCipher(Path.Combine(root, $"plain-{round}.db"), derivation, total));
                     LogPipelineUnderTest.Collect();
-                    raw.Add(Raw(Path.Combine(root, $"raw-{round}.db"), derivation, producers, perProducer));
+                    raw.Add(Raw(Path.Combine(root, $"raw-{round}.db"), derivation, producers, perProducer, writerTimes: rawWriter));
                     LogPipelineUnderTest.Collect();
                     full.Add(Raw(Path.Combine(root, $"raw-full-{round}.db"), derivation, producers, perProducer, durableInterval: TimeSpan.Zero));
                 }
@@ -112,7 +113,7 @@ internal static class LoggingPipelineBenchmark
                     var replayed = pipelines[0].LastRoundAsBatches();
                     await SettleAll();
                     replay.Add(Raw(Path.Combine(root, $"raw-replay-{round}.db"), derivation, producers, perProducer, batches: replayed));
-                    line.Insert(0, $"plain {plain[^1]:N0}, raw {raw[^1]:N0}, raw FULL {full[^1]:N0}, raw replay {replay[^1]:N0}");
+                    line.Insert(0, $"plain {plain[^1]:N0}, raw {raw[^1]:N0} (its writer thread {rawWriter[^1]}), raw FULL {full[^1]:N0}, raw replay {replay[^1]:N0}");
                 }
 
                 Console.WriteLine($"round {round + 1}: {string.Join(" | ", line)}");
@@ -211,7 +212,11 @@ internal static class LoggingPipelineBenchmark
         "CREATE VIRTUAL TABLE logs_fts USING fts5 (message, content = 'logs', content_rowid = 'id', tokenize = 'trigram'); " +
         "CREATE TRIGGER logs_fts_insert AFTER INSERT ON logs BEGIN INSERT INTO logs_fts (rowid, message) VALUES (new.id, new.message); END";
 
-    internal static double Raw(string path, KeyDerivation derivation, int producers, int perProducer, string? setup = null, TimeSpan? durableInterval = null, List<LogBatch>? batches = null)
+    /// <summary>
+    /// Rows/s of the batch writer on its own; <paramref name="writerTimes"/> gets where the writing thread's time went
+    /// (beside the pipeline writer's: on a core, waiting for one, neither).
+    /// </summary>
+    internal static double Raw(string path, KeyDerivation derivation, int producers, int perProducer, string? setup = null, TimeSpan? durableInterval = null, List<LogBatch>? batches = null, List<string>? writerTimes = null)
     {
         var database = new EncryptedDatabase(new StorageOptions(path, derivation.DatabaseKey()));
         database.Migrate();
@@ -228,9 +233,11 @@ internal static class LoggingPipelineBenchmark
         var writer = new LogBatchWriter(database, durableInterval: durableInterval);
         WriteAll(writer, Batches("warmup", producers, Math.Min(perProducer, 10_000)));
         batches ??= Batches("bench", producers, perProducer);
+        var thread = ThreadCpuTimes.Current();
         var watch = Stopwatch.StartNew();
         WriteAll(writer, batches);
         watch.Stop();
+        writerTimes?.Add(ThreadCpuTimes.Current().Minus(thread).Shares(watch.Elapsed));
         return batches.Sum(b => b.Count) / watch.Elapsed.TotalSeconds;
     }
 

@@ -35,10 +35,9 @@ internal sealed class ThreadCpuTimes
                 // schedstat: time on a core (ns), time runnable but waiting for a core (ns), time slices (man 5 proc).
                 var fields = File.ReadAllText(Path.Combine(task, "schedstat")).Split(' ');
                 var status = File.ReadAllLines(Path.Combine(task, "status"));
-                long Switches(string key) => long.Parse(status.First(l => l.StartsWith(key, StringComparison.Ordinal))[(key.Length + 1)..].Trim(), CultureInfo.InvariantCulture);
                 threads[int.Parse(Path.GetFileName(task), CultureInfo.InvariantCulture)] = new ThreadTimes(name,
                     long.Parse(fields[0], CultureInfo.InvariantCulture) / 1e9, long.Parse(fields[1], CultureInfo.InvariantCulture) / 1e9,
-                    Switches("voluntary_ctxt_switches:"), Switches("nonvoluntary_ctxt_switches:"));
+                    Switches(status, "voluntary_ctxt_switches:"), Switches(status, "nonvoluntary_ctxt_switches:"));
             }
             catch (Exception ex) when (ex is IOException or InvalidOperationException)
             {
@@ -48,6 +47,24 @@ internal sealed class ThreadCpuTimes
 
         return new ThreadCpuTimes(threads);
     }
+
+    /// <summary>The calling thread's times so far (Linux; zero elsewhere).</summary>
+    public static ThreadTimes Current()
+    {
+        const string self = "/proc/thread-self";
+        if (!Directory.Exists(self))
+        {
+            return default;
+        }
+
+        var fields = File.ReadAllText(Path.Combine(self, "schedstat")).Split(' ');
+        var status = File.ReadAllLines(Path.Combine(self, "status"));
+        return new ThreadTimes("", long.Parse(fields[0], CultureInfo.InvariantCulture) / 1e9, long.Parse(fields[1], CultureInfo.InvariantCulture) / 1e9,
+            Switches(status, "voluntary_ctxt_switches:"), Switches(status, "nonvoluntary_ctxt_switches:"));
+    }
+
+    private static long Switches(string[] status, string key) =>
+        long.Parse(status.First(l => l.StartsWith(key, StringComparison.Ordinal))[(key.Length + 1)..].Trim(), CultureInfo.InvariantCulture);
 
     /// <summary>CPU seconds per thread name between <paramref name="before"/> and this snapshot, largest first.</summary>
     public IReadOnlyList<(string Name, double Seconds)> Since(ThreadCpuTimes before) =>
@@ -67,4 +84,8 @@ internal sealed class ThreadCpuTimes
 internal readonly record struct ThreadTimes(string Name, double OnCpu, double RunQueue, long Blocks, long Preemptions)
 {
     public ThreadTimes Minus(ThreadTimes before) => new(Name, OnCpu - before.OnCpu, RunQueue - before.RunQueue, Blocks - before.Blocks, Preemptions - before.Preemptions);
+
+    /// <summary>Where the thread's time went over <paramref name="elapsed"/>, as the pipeline rounds report their writer's.</summary>
+    public string Shares(TimeSpan elapsed) =>
+        $"on a core {OnCpu / elapsed.TotalSeconds:P0} and waiting for one {RunQueue / elapsed.TotalSeconds:P1} of the round, neither {1 - (OnCpu + RunQueue) / elapsed.TotalSeconds:P1}, {Blocks} blocks and {Preemptions} preemptions";
 }
