@@ -19,6 +19,14 @@ public sealed class BusLoggingOptions
     [Range(1, 100_000, ErrorMessage = SettingMessages.Between)]
     public int MaxBatchSize { get; set; } = 512;
 
+    /// <summary>
+    /// Most bytes of one batch on the bus (as sent, after compression). A batch over it goes out in smaller ones; a
+    /// single record over it has its message, exception and extra cut (and says so). Keep it below the bus's message
+    /// limit (Bus:MaxMessageBytes, 1 MiB): a batch the bus refuses would be sent again and again.
+    /// </summary>
+    [Range(16 * 1024, 64 * 1024 * 1024, ErrorMessage = SettingMessages.Between)]
+    public int MaxBatchBytes { get; set; } = 512 * 1024;
+
     /// <summary>Batches sent and not yet acknowledged; the worker pauses when this many are outstanding.</summary>
     [Range(1, 10_000, ErrorMessage = SettingMessages.Between)]
     public int MaxUnacknowledgedBatches { get; set; } = 16;

@@ -79,6 +79,29 @@ internal sealed class LogBuffer
         }
     }
 
+    /// <summary>
+    /// Puts records taken by <see cref="TakeOldest"/> back in front, in their order (a batch that came out too big).
+    /// Records added meanwhile stay behind them; if the ring is full, the oldest are dropped and counted, as on overflow.
+    /// </summary>
+    public void ReturnOldest(ReadOnlySpan<CapturedLogCall> calls)
+    {
+        lock (_lock)
+        {
+            for (var i = calls.Length - 1; i >= 0; i--)
+            {
+                if (_count == Capacity)
+                {
+                    _dropped += i + 1; // these are older than anything in the ring: they are the ones to drop
+                    return;
+                }
+
+                _head = _head == 0 ? Capacity - 1 : _head - 1;
+                _ring[_head] = calls[i];
+                _count++;
+            }
+        }
+    }
+
     /// <summary>Drops not yet reported in a "dropped" record; the count is then considered reported.</summary>
     public long TakeUnreportedDrops()
     {

@@ -198,13 +198,42 @@ internal sealed class LogShipper
         return count + _buffer.TakeOldest(batch.AsSpan(count));
     }
 
-    /// <summary>Numbers the records, formats what the callers deferred, and encodes them; clears the slots.</summary>
+    /// <summary>
+    /// Numbers the records, formats what the callers deferred, and encodes them; clears the slots. A batch over
+    /// <see cref="BusLoggingOptions.MaxBatchBytes"/> keeps its first half and gives the rest back to the buffer, until it
+    /// fits; a single record that does not fit is cut. The bus would refuse it, and it would be resent forever.
+    /// </summary>
     private PendingBatch Seal(Span<CapturedLogCall> calls)
     {
         var first = _nextSequence;
         var oldest = new DateTimeOffset(calls[0].TimestampTicks, TimeSpan.Zero);
+        var payload = Encode(calls, first, cut: false);
+        while (payload.Length > _options.MaxBatchBytes)
+        {
+            if (calls.Length == 1)
+            {
+                LoggingDiagnostics.Write($"{Producer}: a log record of {payload.Length} bytes does not fit one batch ({_options.MaxBatchBytes} bytes); its texts are cut");
+                payload = Encode(calls, first, cut: true);
+                break;
+            }
+
+            var keep = calls.Length / 2;
+            _buffer.ReturnOldest(calls[keep..]);
+            calls[keep..].Clear();
+            calls = calls[..keep];
+            payload = Encode(calls, first, cut: false);
+        }
+
+        calls.Clear();
+        Interlocked.Exchange(ref _nextSequence, first + calls.Length);
+        return new PendingBatch(first, first + calls.Length - 1, calls.Length, payload) { Oldest = oldest };
+    }
+
+    private byte[] Encode(Span<CapturedLogCall> calls, long first, bool cut)
+    {
         Span<byte> trace = stackalloc byte[16];
         Span<byte> span = stackalloc byte[8];
+        var longest = _options.MaxBatchBytes / 8; // characters: at most 3 bytes each in UTF-8, two such texts and the extra
         _encoder.Begin(Producer, first, calls.Length);
         foreach (ref var call in calls)
         {
@@ -214,14 +243,21 @@ internal sealed class LogShipper
                 call.SpanId.CopyTo(span);
             }
 
+            var message = LogCallFormatter.Message(call);
+            var exception = call.ExceptionText;
+            var extra = _formatter.Extra(call);
+            if (cut)
+            {
+                message = RecordCut.Text(message, longest);
+                exception = exception is null ? null : RecordCut.Text(exception, longest);
+                extra = RecordCut.Extra(extra, longest);
+            }
+
             _encoder.Add(LogBatchCodec.ToUnixMicros(call.TimestampTicks), call.Level, call.EventId, call.Category!,
-                LogCallFormatter.Message(call), call.ExceptionText,
-                call.HasTrace ? trace : [], call.HasTrace ? span : [], _formatter.Extra(call));
-            call = default;
+                message, exception, call.HasTrace ? trace : [], call.HasTrace ? span : [], extra);
         }
 
-        Interlocked.Exchange(ref _nextSequence, first + calls.Length);
-        return new PendingBatch(first, first + calls.Length - 1, calls.Length, _encoder.FinishForWire()) { Oldest = oldest };
+        return _encoder.FinishForWire();
     }
 
     private void Send(PendingBatch batch, CancellationToken cancellationToken) =>
