@@ -13,7 +13,7 @@ namespace AICO.LogStore;
 /// Grep reads the unindexed rows directly meanwhile. A failing step is reported and not retried before the next
 /// commit, so a broken index never costs the writer more than one attempt per transaction.
 /// </summary>
-internal sealed class LogSearchIdleIndexing(LogSearchIndexer indexer, TimeProvider? time = null, int rowsWorthAStep = LogSearchIdleIndexing.RowsWorthAStep)
+internal sealed class LogSearchIdleIndexing(LogSearchIndexer indexer, TimeProvider? time = null, int rowsWorthAStep = LogSearchIdleIndexing.RowsWorthAStep, TimeSpan? idleGrace = null)
 {
     /// <summary>Unindexed rows that make a step worth its commit and merge work at once.</summary>
     internal const int RowsWorthAStep = 500;
@@ -59,7 +59,8 @@ internal sealed class LogSearchIdleIndexing(LogSearchIndexer indexer, TimeProvid
                 return TimeSpan.Zero;
             }
 
-            return _draining || _waitingRows >= rowsWorthAStep ? (IdleGrace < lag ? IdleGrace : lag) : lag;
+            var grace = idleGrace ?? IdleGrace;
+            return _draining || _waitingRows >= rowsWorthAStep ? (grace < lag ? grace : lag) : lag;
         }
     }
 
