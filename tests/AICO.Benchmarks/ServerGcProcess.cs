@@ -18,7 +18,7 @@ internal static class ServerGcProcess
 
     public static async Task<int> RunAsync(string benchmark, string[] args)
     {
-        var info = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet") { UseShellExecute = false };
+        var info = new ProcessStartInfo(ServiceHostProcess.DotnetHost) { UseShellExecute = false };
         info.ArgumentList.Add(typeof(ServerGcProcess).Assembly.Location);
         info.ArgumentList.Add(benchmark);
         foreach (var arg in args)

@@ -58,6 +58,9 @@ internal sealed class ServiceHostProcess : IAsyncDisposable
         }
     }
 
+    /// <summary>The dotnet host that runs this process (set by the SDK under `dotnet run`), else the one on PATH.</summary>
+    public static string DotnetHost => Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet";
+
     /// <summary>The built host of services/<paramref name="project"/> (same configuration as this benchmark) with <paramref name="environment"/>.</summary>
     public static ServiceHostProcess Start(string project, IReadOnlyDictionary<string, string> environment)
     {
@@ -67,7 +70,7 @@ internal sealed class ServiceHostProcess : IAsyncDisposable
             throw new FileNotFoundException($"{dll} is not built (build tests/AICO.Benchmarks, which builds it)", dll);
         }
 
-        var info = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet")
+        var info = new ProcessStartInfo(DotnetHost)
         {
             UseShellExecute = false,
             RedirectStandardOutput = true,

@@ -31,13 +31,8 @@ internal sealed class ThreadCpuTimes
         {
             try
             {
-                var name = File.ReadAllText(Path.Combine(task, "comm")).TrimEnd('\n');
-                // schedstat: time on a core (ns), time runnable but waiting for a core (ns), time slices (man 5 proc).
-                var fields = File.ReadAllText(Path.Combine(task, "schedstat")).Split(' ');
-                var status = File.ReadAllLines(Path.Combine(task, "status"));
-                threads[int.Parse(Path.GetFileName(task), CultureInfo.InvariantCulture)] = new ThreadTimes(name,
-                    long.Parse(fields[0], CultureInfo.InvariantCulture) / 1e9, long.Parse(fields[1], CultureInfo.InvariantCulture) / 1e9,
-                    Switches(status, "voluntary_ctxt_switches:"), Switches(status, "nonvoluntary_ctxt_switches:"));
+                threads[int.Parse(Path.GetFileName(task), CultureInfo.InvariantCulture)] =
+                    Read(task, File.ReadAllText(Path.Combine(task, "comm")).TrimEnd('\n'));
             }
             catch (Exception ex) when (ex is IOException or InvalidOperationException)
             {
@@ -49,22 +44,17 @@ internal sealed class ThreadCpuTimes
     }
 
     /// <summary>The calling thread's times so far (Linux; zero elsewhere).</summary>
-    public static ThreadTimes Current()
+    public static ThreadTimes Current() => Directory.Exists("/proc/thread-self") ? Read("/proc/thread-self", "") : default;
+
+    private static ThreadTimes Read(string task, string name)
     {
-        const string self = "/proc/thread-self";
-        if (!Directory.Exists(self))
-        {
-            return default;
-        }
-
-        var fields = File.ReadAllText(Path.Combine(self, "schedstat")).Split(' ');
-        var status = File.ReadAllLines(Path.Combine(self, "status"));
-        return new ThreadTimes("", long.Parse(fields[0], CultureInfo.InvariantCulture) / 1e9, long.Parse(fields[1], CultureInfo.InvariantCulture) / 1e9,
-            Switches(status, "voluntary_ctxt_switches:"), Switches(status, "nonvoluntary_ctxt_switches:"));
+        // schedstat: time on a core (ns), time runnable but waiting for a core (ns), time slices (man 5 proc).
+        var fields = File.ReadAllText(Path.Combine(task, "schedstat")).Split(' ');
+        var status = File.ReadAllLines(Path.Combine(task, "status"));
+        long Switches(string key) => long.Parse(status.First(l => l.StartsWith(key, StringComparison.Ordinal))[(key.Length + 1)..].Trim(), CultureInfo.InvariantCulture);
+        return new ThreadTimes(name, long.Parse(fields[0], CultureInfo.InvariantCulture) / 1e9, long.Parse(fields[1], CultureInfo.InvariantCulture) / 1e9,
+            Switches("voluntary_ctxt_switches:"), Switches("nonvoluntary_ctxt_switches:"));
     }
-
-    private static long Switches(string[] status, string key) =>
-        long.Parse(status.First(l => l.StartsWith(key, StringComparison.Ordinal))[(key.Length + 1)..].Trim(), CultureInfo.InvariantCulture);
 
     /// <summary>CPU seconds per thread name between <paramref name="before"/> and this snapshot, largest first.</summary>
     public IReadOnlyList<(string Name, double Seconds)> Since(ThreadCpuTimes before) =>
