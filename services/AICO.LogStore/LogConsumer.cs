@@ -245,6 +245,8 @@ internal sealed class LogConsumer(IBusClient bus, EncryptedDatabase database, Lo
 
         if (delay <= TimeSpan.Zero)
         {
+            // Rows due at once: without this a stop would leave the loop asking again (indexing gives way to the stop).
+            cancellationToken.ThrowIfCancellationRequested();
             return null;
         }
 

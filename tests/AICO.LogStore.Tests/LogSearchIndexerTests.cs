@@ -87,6 +87,21 @@ public sealed class LogSearchIndexerTests
     }
 
     [Fact]
+    public async Task A_consumer_disposed_while_it_indexes_a_backlog_stops_rather_than_spinning_on_rows_due_at_once()
+    {
+        // Rows from before the start are due at once; a stop requested mid-backlog once left the writer asking again and
+        // again (the wait for a batch returned "index now", the cancelled indexing did nothing), so disposal never ended.
+        await using var pipeline = new PipelineFixture();
+        Backlog(pipeline.Database, rows: 300_000);
+        var consumer = new LogConsumer(pipeline.Client(Components.LogConsumer), pipeline.Database, new LogConsumerOptions());
+        consumer.Start();
+        await pipeline.WaitForAsync(() => consumer.Indexing.Indexer.IndexedRows > 0, "the consumer indexing the backlog");
+
+        await consumer.DisposeAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.False(consumer.Indexing.CaughtUp);
+    }
+
+    [Fact]
     public void Small_commits_do_not_each_start_an_indexing_step_the_rows_wait_until_enough_of_them_or_the_lag_has_passed()
     {
         using var temp = new TempDatabase();
